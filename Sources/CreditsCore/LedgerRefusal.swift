@@ -1,0 +1,43 @@
+/// A business refusal: a value with a stable code, never a crash and never a bare string.
+/// Cases are ordered by precedence: when several apply, the first one is reported.
+public enum RefusalCode: String, Sendable, Codable, CaseIterable {
+    /// The request is malformed or out of its limits.
+    case invalidRequest = "invalid_request"
+    /// No such workspace (or not visible to the caller).
+    case workspaceNotFound = "workspace_not_found"
+    /// No such wallet in this workspace.
+    case walletNotFound = "wallet_not_found"
+    /// No hold for this attempt id: an event for an unknown attempt.
+    case unknownAttempt = "unknown_attempt"
+    /// The idempotency key (or attempt id) was used before with different content.
+    case idempotencyConflict = "idempotency_conflict"
+    /// The hold already ended as a charge; it cannot be released.
+    case holdAlreadyCaptured = "hold_already_captured"
+    /// The hold already ended as a refund; it cannot be captured.
+    case holdAlreadyReleased = "hold_already_released"
+    /// The wallet has no available credit for this.
+    case outOfCredits = "out_of_credits"
+
+    /// Whether sending the same request again later can succeed.
+    public var retryable: Bool {
+        switch self {
+        case .outOfCredits: true
+        default: false
+        }
+    }
+}
+
+/// Why the ledger refused a request. Stores throw it; the HTTP layer maps the code to a status.
+public struct LedgerRefusal: Error, Hashable, Sendable, CustomStringConvertible {
+    public var code: RefusalCode
+    public var message: String
+
+    public init(_ code: RefusalCode, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+
+    public static func invalid(_ message: String) -> LedgerRefusal { LedgerRefusal(.invalidRequest, message) }
+}

@@ -1,0 +1,33 @@
+/// Limits on everything a client controls. Requests beyond them are refused with `invalid_request`.
+public enum Limits {
+    /// Longest attempt id, idempotency key, or reference.
+    public static let identifierLengthMax = 128
+    /// Longest free-text reason on a grant or adjustment.
+    public static let reasonLengthMax = 500
+    /// Largest single grant or adjustment.
+    public static let grantAmountMax: Int64 = 100_000_000
+    /// Shortest and longest hold timeout.
+    public static let holdTimeoutSecondsMin = 5
+    public static let holdTimeoutSecondsMax = 86_400
+    /// Hold timeout when the client gives none: long enough for a call whose connect event only comes at its end.
+    public static let holdTimeoutSecondsDefault = 3_600
+    /// Largest page of entries.
+    public static let pageSizeMax = 500
+    public static let pageSizeDefault = 100
+    /// Most lots expired or holds swept in one sweeper transaction.
+    public static let sweepBatchMax = 500
+    /// Longest workspace name.
+    public static let nameLengthMax = 200
+
+    /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
+    public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {
+        guard !value.isEmpty, value.utf8.count <= identifierLengthMax else {
+            throw .invalid("\(field) must be 1 to \(identifierLengthMax) characters")
+        }
+        let allowed = value.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == 0x2D || byte == 0x5F || byte == 0x2E || byte == 0x3A
+        }
+        guard allowed else { throw .invalid("\(field) may contain only letters, digits and - _ . :") }
+    }
+}

@@ -28,12 +28,16 @@ public protocol CreditsStore: Sendable {
     // MARK: Ledger
 
     /// Adds a lot or debits lots; idempotent on the command's key.
+    @discardableResult
     func credit(_ command: CreditCommand) async throws -> CreditResult
     /// Reserves one credit for an attempt; idempotent on the attempt id.
+    @discardableResult
     func hold(_ command: HoldCommand) async throws -> HoldResult
     /// Charges the attempt's held credit; idempotent.
+    @discardableResult
     func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult
     /// Returns the attempt's held credit; idempotent.
+    @discardableResult
     func release(workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason) async throws -> HoldResult
     func hold(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> Hold?
     func balance(workspaceId: WorkspaceID, walletId: WalletID) async throws -> Balance

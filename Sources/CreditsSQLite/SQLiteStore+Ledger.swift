@@ -1,0 +1,174 @@
+import CreditsCore
+import CreditsStore
+import Foundation
+import GRDB
+
+extension SQLiteStore {
+    public func credit(_ command: CreditCommand) async throws -> CreditResult {
+        try command.validate()
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId)
+            let stored = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?"),
+                arguments: [command.workspaceId, command.idempotencyKey])
+            if let stored {
+                let record = IdempotencyRecord(
+                    workspaceId: stored["workspace_id"], key: stored["key"], fingerprint: stored["fingerprint"],
+                    result: stored["result"], createdAt: SQLiteRows.date(stored, "created_at"))
+                var result = try record.replay(fingerprint: command.fingerprint, as: CreditResult.self)
+                result.replayed = true
+                return result
+            }
+            let now = clock.now()
+            let lots = command.amount < .zero ? try SQLiteRows.spendableLots(db, walletId: wallet.id) : []
+            let (result, change) = try Ledger.credit(command, wallet: wallet, lots: lots, now: now, ids: ids)
+            try SQLiteRows.apply(change, db)
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO idempotency_keys (workspace_id, key, fingerprint, result, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                command.workspaceId, command.idempotencyKey, command.fingerprint,
+                try JSONEncoder.ledger.encode(result), now.millisecondsSince1970,
+            ])
+            return result
+        }
+    }
+
+    public func hold(_ command: HoldCommand) async throws -> HoldResult {
+        try command.validate()
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId)
+            let existing = try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId)
+            let lots = existing == nil ? try SQLiteRows.spendableLots(db, walletId: wallet.id) : []
+            let (result, change) = try Ledger.hold(
+                command, wallet: wallet, existing: existing, lots: lots, now: clock.now(), ids: ids)
+            try SQLiteRows.apply(change, db)
+            return result
+        }
+    }
+
+    public func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
+        try Limits.checkIdentifier(attemptId, field: "attemptId")
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let hold = try Self.existingHold(db, workspaceId, attemptId)
+            let lot = hold.state == .held ? try SQLiteRows.lot(db, id: hold.lotId) : nil
+            let late = hold.state == .released && hold.releaseReason == .timeout
+            let lots = late ? try SQLiteRows.spendableLots(db, walletId: hold.walletId) : []
+            let (result, change) = try Ledger.capture(hold, lot: lot, lots: lots, now: clock.now(), ids: ids)
+            try SQLiteRows.apply(change, db)
+            return result
+        }
+    }
+
+    public func release(
+        workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason
+    ) async throws -> HoldResult {
+        try Limits.checkIdentifier(attemptId, field: "attemptId")
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let hold = try Self.existingHold(db, workspaceId, attemptId)
+            let lot = hold.state == .held ? try SQLiteRows.lot(db, id: hold.lotId) : nil
+            let (result, change) = try Ledger.release(hold, lot: lot, reason: reason, now: clock.now(), ids: ids)
+            try SQLiteRows.apply(change, db)
+            return result
+        }
+    }
+
+    public func hold(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> Hold? {
+        try await readPool.read { db in try SQLiteRows.hold(db, workspaceId: workspaceId, attemptId: attemptId) }
+    }
+
+    public func balance(workspaceId: WorkspaceID, walletId: WalletID) async throws -> Balance {
+        let now = clockSource.now()
+        return try await readPool.read { db in
+            let wallet = try SQLiteRows.wallet(db, workspaceId: workspaceId, walletId: walletId)
+            let lots = try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM lots WHERE wallet_id = ? AND (remaining > 0 OR held > 0)"),
+                arguments: [wallet.id]
+            ).map(SQLiteRows.lot)
+            return Balance(walletId: wallet.id, lots: lots, now: now)
+        }
+    }
+
+    public func entries(_ query: EntryQuery) async throws -> EntryPage {
+        try query.validate()
+        return try await readPool.read { db in
+            var conditions = ["workspace_id = ?"]
+            var arguments: StatementArguments = [query.workspaceId]
+            if let walletId = query.walletId {
+                conditions.append("wallet_id = ?")
+                arguments += [walletId]
+            }
+            if let attemptId = query.attemptId {
+                conditions.append("attempt_id = ?")
+                arguments += [attemptId]
+            }
+            if let before = query.before {
+                conditions.append("id < ?")
+                arguments += [before]
+            }
+            arguments += [query.limit + 1]
+            let sql = "SELECT * FROM entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?"
+            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
+            return EntryPage(fetched: rows.map(SQLiteRows.entry), limit: query.limit)
+        }
+    }
+
+    // MARK: Background work
+
+    public func expireLots(limit: Int) async throws -> Int {
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let now = clock.now()
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?
+                    ORDER BY expires_at LIMIT ?
+                    """, arguments: [now.millisecondsSince1970, limit]
+            ).map(SQLiteRows.lot)
+            for lot in due { try SQLiteRows.apply(Ledger.expire(lot, now: now, ids: ids), db) }
+            return due.count
+        }
+    }
+
+    public func releaseTimedOutHolds(limit: Int) async throws -> [Hold] {
+        let (clock, ids) = (self.clockSource, self.idSource)
+        return try await groupWriter.write { db in
+            let now = clock.now()
+            let due = try Row.fetchAll(
+                db, sql: "SELECT * FROM holds WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+                arguments: [now.millisecondsSince1970, limit]
+            ).map(SQLiteRows.hold)
+            var released: [Hold] = []
+            for hold in due {
+                let lot = try SQLiteRows.lot(db, id: hold.lotId)
+                let (result, change) = try Ledger.release(hold, lot: lot, reason: .timeout, now: now, ids: ids)
+                try SQLiteRows.apply(change, db)
+                released.append(result.hold)
+            }
+            return released
+        }
+    }
+
+    public func verify() async throws -> [Discrepancy] {
+        try await readPool.read { db in
+            let lots = try Row.fetchAll(db, sql: "SELECT * FROM lots").map(SQLiteRows.lot)
+            let holds = try Row.fetchAll(db, sql: "SELECT * FROM holds").map(SQLiteRows.hold)
+            let entries = try Row.fetchAll(db, sql: "SELECT * FROM entries").map(SQLiteRows.entry)
+            return Verification.check(lots: lots, holds: holds, entries: entries)
+        }
+    }
+
+    private static func existingHold(_ db: Database, _ workspaceId: WorkspaceID, _ attemptId: AttemptID) throws -> Hold {
+        guard let hold = try SQLiteRows.hold(db, workspaceId: workspaceId, attemptId: attemptId) else {
+            throw LedgerRefusal(.unknownAttempt, "no hold for attempt \(attemptId)")
+        }
+        return hold
+    }
+}

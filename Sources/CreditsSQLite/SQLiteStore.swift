@@ -1,0 +1,125 @@
+import CreditsCore
+import CreditsStore
+import Foundation
+import GRDB
+
+/// The embedded default store: one SQLite file in WAL mode with `synchronous = FULL`.
+///
+/// Durability: FULL flushes the WAL on every commit, so an acknowledged write survives a crash of the
+/// process *and* of the machine; NORMAL would only survive a process crash. Credits are money, so FULL.
+/// Writes go through a `GroupCommitWriter` (one flush per batch); reads use WAL snapshots concurrently.
+public final class SQLiteStore: CreditsStore {
+    let readPool: DatabasePool
+    let groupWriter: GroupCommitWriter
+    let clockSource: any CreditsClock
+    let idSource: any IDSource
+
+    /// Opens (creating if needed) the database at `path`. Call `migrate()` before use.
+    public init(path: String, clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        // DatabasePool sets synchronous = NORMAL on its writer after prepareDatabase: set FULL afterwards.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
+        }
+        readPool = pool
+        groupWriter = GroupCommitWriter(pool: pool)
+        clockSource = clock
+        idSource = ids
+    }
+
+    /// The writer connection's `synchronous` setting (2 = FULL), read back for tests and `bench`.
+    public func synchronousMode() throws -> Int {
+        try readPool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    public func migrate() async throws {
+        try SQLiteSchema.migrator.migrate(readPool)
+    }
+
+    // MARK: Workspaces and keys
+
+    public func createWorkspace(_ new: NewWorkspace) async throws -> CreatedWorkspace {
+        try new.validate()
+        let now = clockSource.now()
+        let workspace = Workspace(id: idSource.next(.workspace), name: new.name, timeZone: new.timeZone, createdAt: now)
+        let poolWallet = Wallet(id: idSource.next(.wallet), workspaceId: workspace.id, kind: .pool, createdAt: now)
+        let key = makeKey(workspaceId: workspace.id, new.firstKey, now: now)
+        try await groupWriter.write { db in
+            try db.execute(
+                sql: "INSERT INTO workspaces (id, name, time_zone, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [workspace.id, workspace.name, workspace.timeZone, now.millisecondsSince1970])
+            try db.execute(
+                sql: "INSERT INTO wallets (id, workspace_id, kind, member_id, created_at) VALUES (?, ?, ?, NULL, ?)",
+                arguments: [poolWallet.id, workspace.id, poolWallet.kind.rawValue, now.millisecondsSince1970])
+            try Self.insert(key, db)
+        }
+        return CreatedWorkspace(workspace: workspace, pool: poolWallet, key: key)
+    }
+
+    public func workspace(id: WorkspaceID) async throws -> Workspace? {
+        try await readPool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM workspaces WHERE id = ?", arguments: [id]).map(SQLiteRows.workspace)
+        }
+    }
+
+    public func wallets(workspaceId: WorkspaceID) async throws -> [Wallet] {
+        try await readPool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM wallets WHERE workspace_id = ? ORDER BY id", arguments: [workspaceId])
+                .map(SQLiteRows.wallet)
+        }
+    }
+
+    public func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
+        let stored = makeKey(workspaceId: workspaceId, key, now: clockSource.now())
+        try await groupWriter.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT 1 FROM workspaces WHERE id = ?", arguments: [workspaceId]) != nil
+            else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
+            try Self.insert(stored, db)
+        }
+        return stored
+    }
+
+    public func apiKey(hash: String) async throws -> APIKey? {
+        try await readPool.read { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_keys WHERE hash = ?"), arguments: [hash])
+                .map(SQLiteRows.apiKey)
+        }
+    }
+
+    public func apiKeys(workspaceId: WorkspaceID) async throws -> [APIKey] {
+        try await readPool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE workspace_id = ? ORDER BY id", arguments: [workspaceId])
+                .map(SQLiteRows.apiKey)
+        }
+    }
+
+    public func revokeAPIKey(workspaceId: WorkspaceID, keyId: String) async throws -> APIKey? {
+        let now = clockSource.now()
+        return try await groupWriter.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL",
+                arguments: [now.millisecondsSince1970, keyId, workspaceId])
+            return try Row.fetchOne(
+                db, sql: "SELECT * FROM api_keys WHERE id = ? AND workspace_id = ?", arguments: [keyId, workspaceId]
+            ).map(SQLiteRows.apiKey)
+        }
+    }
+
+    private func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, now: Date) -> APIKey {
+        APIKey(
+            id: idSource.next(.apiKey), workspaceId: workspaceId, name: key.name, prefix: key.prefix, hash: key.hash,
+            createdAt: now)
+    }
+
+    private static func insert(_ key: APIKey, _ db: Database) throws {
+        try db.execute(
+            sql: "INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [key.id, key.workspaceId, key.name, key.prefix, key.hash, key.createdAt.millisecondsSince1970])
+    }
+}

@@ -1,0 +1,106 @@
+import CreditsCore
+import CreditsSQLite
+import CreditsStore
+import Foundation
+
+/// The backends every conformance test runs on. PostgreSQL joins when a test server is configured.
+enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case memory
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    static var all: [Backend] { allCases }
+
+    /// A fresh, migrated store on this backend with an injected clock and predictable ids.
+    func makeStore(clock: ManualClock = ManualClock(), ids: any IDSource = SequentialIDs()) async throws
+        -> any CreditsStore
+    {
+        switch self {
+        case .memory:
+            return MemoryStore(clock: clock, ids: ids)
+        case .sqlite:
+            let store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
+            try await store.migrate()
+            return store
+        }
+    }
+}
+
+/// Throwaway folders for test databases, removed by the OS's temporary-file cleanup.
+enum TemporaryFolder {
+    static func make() -> String {
+        let path = NSTemporaryDirectory() + "callcredits-tests-" + UUID().uuidString
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+extension String {
+    /// This path with a component appended.
+    func appending(_ component: String) -> String { (self as NSString).appendingPathComponent(component) }
+}
+
+import Testing
+
+/// A workspace with its pool, ready for ledger tests.
+struct Fixture {
+    let store: any CreditsStore
+    let clock: ManualClock
+    let workspace: WorkspaceID
+    let pool: WalletID
+
+    static func make(_ backend: Backend, clock: ManualClock = ManualClock()) async throws -> Fixture {
+        let store = try await backend.makeStore(clock: clock)
+        let created = try await store.createWorkspace(
+            NewWorkspace(name: "Acme", timeZone: "Europe/Berlin", firstKey: APIKeySecret.generate(name: "first").key))
+        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
+    }
+
+    /// A second workspace in the same store.
+    func another() async throws -> Fixture {
+        let created = try await store.createWorkspace(
+            NewWorkspace(name: "Other", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
+        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
+    }
+
+    /// Grants `amount` credits to the pool, expiring after `expiresInSeconds` when given.
+    @discardableResult
+    func grant(
+        _ amount: Int64, expiresInSeconds: Double? = nil, source: LotSource = .adjustment, key: String? = nil
+    ) async throws -> CreditResult {
+        try await store.credit(
+            CreditCommand(
+                workspaceId: workspace, walletId: pool, amount: Credits(amount), source: source,
+                expiresAt: expiresInSeconds.map { clock.now().addingTimeInterval($0) }, reason: "test grant",
+                idempotencyKey: key ?? "grant-\(UUID().uuidString)"))
+    }
+
+    @discardableResult
+    func hold(_ attempt: String, timeoutSeconds: Int = 60) async throws -> HoldResult {
+        try await store.hold(
+            HoldCommand(workspaceId: workspace, walletId: pool, attemptId: attempt, timeoutSeconds: timeoutSeconds))
+    }
+
+    func balance() async throws -> Balance {
+        try await store.balance(workspaceId: workspace, walletId: pool)
+    }
+
+    /// The refusal code `body` throws, or nil when it succeeds.
+    func refusal<T>(_ body: () async throws -> T) async -> RefusalCode? {
+        do {
+            _ = try await body()
+            return nil
+        } catch let refusal as LedgerRefusal {
+            return refusal.code
+        } catch {
+            Issue.record("unexpected error \(error)")
+            return nil
+        }
+    }
+
+    func expectClean(sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let problems = try await store.verify()
+        #expect(problems.isEmpty, "verify found: \(problems)", sourceLocation: sourceLocation)
+    }
+}

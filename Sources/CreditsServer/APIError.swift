@@ -47,6 +47,7 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         var retryable: Bool
     }
 
+    /// The JSON error response; a 401 also says which scheme to use.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try JSONResponse.make(Body(code: code, message: message, retryable: retryable), status: status)
         if status == .unauthorized {
@@ -86,7 +87,7 @@ extension APIError {
     /// 401 with a generic message; never says whether a key exists.
     static let unauthorized = APIError(.unauthorized, .unauthorized, "missing, unknown or revoked credentials")
     /// 500 with a generic message.
-    static let internalError = APIError(
+    static let unexpected = APIError(
         .internalServerError, .internalError, "the server failed to process the request", retryable: true)
 
     /// The client-facing form of any error thrown while answering a request; nil when it is unexpected
@@ -119,8 +120,10 @@ extension DecodingError {
     /// What is wrong with the body, naming the field but not the decoder's internals.
     var clientDescription: String {
         func path(_ codingPath: [any CodingKey]) -> String {
-            codingPath.isEmpty ? "body" : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-                .joined(separator: ".")
+            codingPath.isEmpty
+                ? "body"
+                : codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+                    .joined(separator: ".")
         }
         switch self {
         case .keyNotFound(let key, let context):

@@ -17,7 +17,8 @@ public func buildApplication(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
         services: services + [sweeper],
         logger: logger)
 }

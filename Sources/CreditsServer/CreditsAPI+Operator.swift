@@ -15,7 +15,8 @@ extension CreditsAPI {
         let created = try await store.createWorkspace(new)
         context.logger.info("workspace created", metadata: ["workspace": "\(created.workspace.id)"])
         let view = CreatedWorkspaceView(
-            workspace: created.workspace, poolWalletId: created.pool.id, apiKey: APIKeyView(created.key, secret: secret))
+            workspace: created.workspace, poolWalletId: created.pool.id, apiKey: APIKeyView(created.key, secret: secret)
+        )
         return try JSONResponse.make(view, status: .created)
     }
 

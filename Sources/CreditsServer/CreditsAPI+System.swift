@@ -26,7 +26,8 @@ extension CreditsAPI {
     /// `GET /openapi.yaml`: the hand-written OpenAPI 3.1 document.
     func openAPI(_ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         guard let document = openAPIDocument else {
-            throw NSError(domain: "CreditsServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "openapi.yaml missing"])
+            throw NSError(
+                domain: "CreditsServer", code: 1, userInfo: [NSLocalizedDescriptionKey: "openapi.yaml missing"])
         }
         return Response(
             status: .ok,

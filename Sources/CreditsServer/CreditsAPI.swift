@@ -1,6 +1,6 @@
-import Crypto
 import CreditsCore
 import CreditsStore
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -9,6 +9,7 @@ import Logging
 /// The API's handlers and what they share: the store, the clock, the limits and the metrics.
 struct CreditsAPI: Sendable {
     let store: any CreditsStore
+    /// The clock the app was built with; no handler reads it yet (the store stamps rows with its own).
     let clock: any CreditsClock
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
@@ -25,8 +26,10 @@ struct CreditsAPI: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
-        self.openAPIDocument = Bundle.module.url(forResource: "openapi", withExtension: "yaml", subdirectory: "Resources")
-            .flatMap { try? Data(contentsOf: $0) }
+        self.openAPIDocument = Bundle.module.url(
+            forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"
+        )
+        .flatMap { try? Data(contentsOf: $0) }
     }
 
     /// Answers one request for `route`: checks credentials, runs the handler, and turns every error
@@ -64,7 +67,7 @@ struct CreditsAPI: Sendable {
         } else {
             context.logger.error(
                 "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
-            apiError = .internalError
+            apiError = .unexpected
         }
         do {
             return try apiError.response(from: request, context: context)

@@ -41,7 +41,8 @@ struct HoldSweeperTests {
         #expect(hold.state == .released)
         #expect(hold.releaseReason == .timeout)
         #expect(hold.needsReconciliation)
-        #expect(try await store.balance(workspaceId: workspace.workspace.id, walletId: workspace.pool.id).available == 1)
+        #expect(
+            try await store.balance(workspaceId: workspace.workspace.id, walletId: workspace.pool.id).available == 1)
     }
 
     @Test func expiresALotPastItsExpiry() async throws {
@@ -71,7 +72,8 @@ struct HoldSweeperTests {
     @Test func stopsOnGracefulShutdown() async throws {
         let logger = quietLogger
         let group = ServiceGroup(
-            configuration: .init(services: [HoldSweeper(store: store, intervalSeconds: 0.05, logger: logger)], logger: logger))
+            configuration: .init(
+                services: [HoldSweeper(store: store, intervalSeconds: 0.05, logger: logger)], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await Task.sleep(for: .milliseconds(120))

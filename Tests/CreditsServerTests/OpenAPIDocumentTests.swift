@@ -54,7 +54,8 @@ struct OpenAPIDocumentTests {
     @Test func everyRegisteredRouteIsDocumentedWithItsMethod() throws {
         let documented = try document()
         for route in api.routes {
-            #expect(documented["\(route.method) \(route.path)"] != nil, "\(route.method) \(route.path) is not documented")
+            #expect(
+                documented["\(route.method) \(route.path)"] != nil, "\(route.method) \(route.path) is not documented")
         }
     }
 

@@ -13,10 +13,6 @@ struct ScriptedStore: CreditsStore {
     /// Errors thrown instead of running the operation, by operation name.
     let failures: [String: any Error & Sendable]
 
-    init(inner: MemoryStore, failures: [String: any Error & Sendable]) {
-        self.inner = inner
-        self.failures = failures
-    }
 
     private func check(_ operation: String) throws {
         if let error = failures[operation] { throw error }
@@ -31,12 +27,16 @@ struct ScriptedStore: CreditsStore {
         try check("workspace")
         return try await inner.workspace(id: id)
     }
-    func wallets(workspaceId: WorkspaceID) async throws -> [Wallet] { try await inner.wallets(workspaceId: workspaceId) }
+    func wallets(workspaceId: WorkspaceID) async throws -> [Wallet] {
+        try await inner.wallets(workspaceId: workspaceId)
+    }
     func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
         try await inner.createAPIKey(workspaceId: workspaceId, key)
     }
     func apiKey(hash: String) async throws -> APIKey? { try await inner.apiKey(hash: hash) }
-    func apiKeys(workspaceId: WorkspaceID) async throws -> [APIKey] { try await inner.apiKeys(workspaceId: workspaceId) }
+    func apiKeys(workspaceId: WorkspaceID) async throws -> [APIKey] {
+        try await inner.apiKeys(workspaceId: workspaceId)
+    }
     func revokeAPIKey(workspaceId: WorkspaceID, keyId: String) async throws -> APIKey? {
         try await inner.revokeAPIKey(workspaceId: workspaceId, keyId: keyId)
     }

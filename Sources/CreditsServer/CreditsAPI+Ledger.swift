@@ -21,6 +21,13 @@ extension CreditsAPI {
             guard let value = Int(text) else { throw APIError.badRequest("limit must be an integer") }
             limit = value
         }
+        if let walletId = query.get("walletId") {
+            // Another workspace's wallet is unknown here, as on every other route (not an empty page).
+            let wallets = try await store.wallets(workspaceId: key.workspaceId)
+            guard wallets.contains(where: { $0.id == walletId }) else {
+                throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
+            }
+        }
         let entryQuery = EntryQuery(
             workspaceId: key.workspaceId, walletId: query.get("walletId"), attemptId: query.get("attemptId"),
             limit: limit, before: query.get("cursor"))

@@ -15,7 +15,7 @@ extension CreditsAPI {
                 .admin(grantCredits)),
             // Workspace (API key).
             Route(.get, "/v1/balance", statuses: [200, 404], .apiKey(balance)),
-            Route(.get, "/v1/entries", statuses: [200, 400, 422], .apiKey(entries)),
+            Route(.get, "/v1/entries", statuses: [200, 400, 404, 422], .apiKey(entries)),
             Route(.post, "/v1/holds", statuses: bodyStatuses.union([200, 201, 402, 404, 409]), .apiKey(createHold)),
             Route(.get, "/v1/holds/{attemptId}", statuses: [200, 404, 422], .apiKey(getHold)),
             Route(.post, "/v1/holds/{attemptId}/capture", statuses: [200, 404, 409, 422], .apiKey(captureHold)),

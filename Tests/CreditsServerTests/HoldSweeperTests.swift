@@ -69,6 +69,24 @@ struct HoldSweeperTests {
         #expect(try await sweeper.sweepOnce() == (count, 0))
     }
 
+    @Test func aLateCaptureAfterTheTimeoutIsStillCharged() async throws {
+        let harness = Harness()
+        try await harness.run { client in
+            let workspace = try await client.createWorkspace()
+            try await client.grant(workspace, amount: 2)
+            _ = try await client.hold(workspace, attempt: "att-1", extra: #", "timeoutSeconds": 5"#)
+            harness.clock.advance(seconds: 5)
+            let sweeper = HoldSweeper(store: harness.store, intervalSeconds: 3600, logger: quietLogger)
+            #expect(try await sweeper.sweepOnce() == (1, 0))
+            let swept = try decode(Hold.self, try await client.send(.get, "/v1/holds/att-1", token: workspace.secret))
+            #expect(swept.needsReconciliation)
+            let capture = try await client.send(.post, "/v1/holds/att-1/capture", token: workspace.secret)
+            #expect(capture.status == .ok)
+            #expect(try decode(Hold.self, capture).state == .captured)
+            #expect(try await client.balance(workspace).available == 1)
+        }
+    }
+
     @Test func stopsOnGracefulShutdown() async throws {
         let logger = quietLogger
         let group = ServiceGroup(

@@ -138,3 +138,18 @@ struct APIKeyRouteTests {
         }
     }
 }
+
+@Suite("Entries isolation")
+struct EntriesIsolationTests {
+    @Test func entriesOfAnotherWorkspacesWalletAre404() async throws {
+        try await Harness().run { client in
+            let first = try await client.createWorkspace(name: "A")
+            let second = try await client.createWorkspace(name: "B")
+            try await client.grant(first, amount: 5)
+            let response = try await client.send(
+                .get, "/v1/entries?walletId=\(first.poolWalletId)", token: second.secret)
+            #expect(response.status == .notFound)
+            #expect(try errorBody(response).code == "wallet_not_found")
+        }
+    }
+}

@@ -57,7 +57,8 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
     }
 }
 
-/// Codes the HTTP layer adds to the ledger's `RefusalCode`s. Stable: clients may switch on them.
+/// Codes the HTTP layer adds to the ledger's `RefusalCode`s (422 `invalid_request` is the ledger's own,
+/// also for values the HTTP layer checks). Stable: clients may switch on them.
 public enum APIErrorCode: String, Sendable, CaseIterable {
     /// 400: the body is not JSON, or a field has the wrong type.
     case badRequest = "bad_request"
@@ -71,8 +72,6 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case apiKeyNotFound = "api_key_not_found"
     /// 413: the body is larger than `requestBodyBytesMax`.
     case payloadTooLarge = "payload_too_large"
-    /// 422: a value is out of its limits (same code as the ledger's).
-    case invalidRequest = "invalid_request"
     /// 500: something failed inside the server; the cause is logged, not returned.
     case internalError = "internal_error"
     /// 503: the store does not answer (health check).
@@ -82,8 +81,6 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
 extension APIError {
     /// 400 with a message saying what could not be read.
     static func badRequest(_ message: String) -> APIError { APIError(.badRequest, .badRequest, message) }
-    /// 422 with a message saying which value is out of its limits.
-    static func invalid(_ message: String) -> APIError { APIError(.unprocessableContent, .invalidRequest, message) }
     /// 401 with a generic message; never says whether a key exists.
     static let unauthorized = APIError(.unauthorized, .unauthorized, "missing, unknown or revoked credentials")
     /// 500 with a generic message.

@@ -15,7 +15,7 @@ extension CreditsAPI {
     func createKey(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let body = try await decodeBody(CreateAPIKeyBody.self, from: request)
         guard !body.name.isEmpty, body.name.count <= Limits.nameLengthMax else {
-            throw APIError.invalid("name must be 1 to \(Limits.nameLengthMax) characters")
+            throw LedgerRefusal.invalid("name must be 1 to \(Limits.nameLengthMax) characters")
         }
         let (secret, newKey) = APIKeySecret.generate(name: body.name)
         let stored = try await store.createAPIKey(workspaceId: key.workspaceId, newKey)

@@ -76,13 +76,13 @@ extension CreditsAPI {
     }
 
     /// The reasons a client may give; `timeout` belongs to the sweeper.
-    private func releaseReason(_ text: String?) throws(APIError) -> ReleaseReason {
+    private func releaseReason(_ text: String?) throws(LedgerRefusal) -> ReleaseReason {
         guard let text else { return .released }
         switch ReleaseReason(rawValue: text) {
         case .failed?: return .failed
         case .cancelled?: return .cancelled
         case .released?: return .released
-        case .timeout?, nil: throw APIError.invalid("reason must be one of failed, cancelled, released")
+        case .timeout?, nil: throw LedgerRefusal.invalid("reason must be one of failed, cancelled, released")
         }
     }
 

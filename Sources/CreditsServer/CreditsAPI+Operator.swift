@@ -35,7 +35,7 @@ extension CreditsAPI {
     func grantCredits(_ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let workspaceId = try parameter("workspaceId", context)
         guard let key = request.headers[.idempotencyKey], !key.isEmpty else {
-            throw APIError.invalid("the Idempotency-Key header is required")
+            throw LedgerRefusal.invalid("the Idempotency-Key header is required")
         }
         let body = try await decodeBody(CreditBody.self, from: request)
         let source = try grantSource(body.source)
@@ -62,14 +62,14 @@ extension CreditsAPI {
     }
 
     /// The lot source a grant may name; transfers move credits between wallets and are not grants.
-    private func grantSource(_ text: String?) throws(APIError) -> LotSource {
+    private func grantSource(_ text: String?) throws(LedgerRefusal) -> LotSource {
         guard let text else { return .adjustment }
         switch LotSource(rawValue: text) {
         case .adjustment?: return .adjustment
         case .planAllotment?: return .planAllotment
         case .purchase?: return .purchase
         case .transfer?, nil:
-            throw APIError.invalid("source must be one of adjustment, plan_allotment, purchase")
+            throw LedgerRefusal.invalid("source must be one of adjustment, plan_allotment, purchase")
         }
     }
 }

@@ -1,0 +1,37 @@
+import CreditsCore
+import CreditsStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, and any extra `services`
+/// (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+public func buildApplication(
+    configuration: ServerConfiguration, store: any CreditsStore, clock: any CreditsClock = SystemClock(),
+    services: [any Service] = [], logger: Logger
+) -> some ApplicationProtocol {
+    let metrics = ServerMetrics()
+    let api = CreditsAPI(store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger)
+    let router = makeRouter(api: api)
+    let sweeper = HoldSweeper(
+        store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
+        services: services + [sweeper],
+        logger: logger)
+}
+
+/// The router with the middleware and every route of the table.
+func makeRouter(api: CreditsAPI) -> Router<CreditsRequestContext> {
+    let router = Router(context: CreditsRequestContext.self)
+    // Middleware applies only to routes added after it, so it goes first.
+    router.add(middleware: APIMiddleware(api: api))
+    for route in api.routes {
+        router.on(RouterPath(route.path), method: route.method) { request, context in
+            await api.respond(to: route, request: request, context: context)
+        }
+    }
+    return router
+}

@@ -1,0 +1,30 @@
+import Hummingbird
+
+/// The route table: the one list the router registers and the OpenAPI test holds against the document.
+extension CreditsAPI {
+    var routes: [Route] {
+        [
+            Route(.get, "/health", statuses: [200, 503], .open(health)),
+            Route(.get, "/metrics", statuses: [200], .open(metricsText)),
+            Route(.get, "/openapi.yaml", statuses: [200, 500], .open(openAPI)),
+            // Operator (admin token).
+            Route(.post, "/v1/workspaces", statuses: bodyStatuses.union([201]), .admin(createWorkspace)),
+            Route(.get, "/v1/workspaces/{workspaceId}", statuses: [200, 404], .admin(getWorkspace)),
+            Route(
+                .post, "/v1/workspaces/{workspaceId}/credits", statuses: bodyStatuses.union([200, 201, 402, 404, 409]),
+                .admin(grantCredits)),
+            // Workspace (API key).
+            Route(.get, "/v1/balance", statuses: [200, 404], .apiKey(balance)),
+            Route(.get, "/v1/entries", statuses: [200, 400, 404, 422], .apiKey(entries)),
+            Route(.post, "/v1/holds", statuses: bodyStatuses.union([200, 201, 402, 404, 409]), .apiKey(createHold)),
+            Route(.get, "/v1/holds/{attemptId}", statuses: [200, 404, 422], .apiKey(getHold)),
+            Route(.post, "/v1/holds/{attemptId}/capture", statuses: [200, 404, 409, 422], .apiKey(captureHold)),
+            Route(
+                .post, "/v1/holds/{attemptId}/release", statuses: bodyStatuses.union([200, 404, 409]),
+                .apiKey(releaseHold)),
+            Route(.get, "/v1/api-keys", statuses: [200], .apiKey(listKeys)),
+            Route(.post, "/v1/api-keys", statuses: bodyStatuses.union([201]), .apiKey(createKey)),
+            Route(.delete, "/v1/api-keys/{keyId}", statuses: [200, 404], .apiKey(revokeKey)),
+        ]
+    }
+}

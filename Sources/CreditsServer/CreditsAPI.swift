@@ -1,0 +1,158 @@
+import CreditsCore
+import CreditsStore
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The API's handlers and what they share: the store, the clock, the limits and the metrics.
+struct CreditsAPI: Sendable {
+    let store: any CreditsStore
+    /// The clock the app was built with; no handler reads it yet (the store stamps rows with its own).
+    let clock: any CreditsClock
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+    /// The OpenAPI document, read once at start; nil if the resource is missing from the build.
+    let openAPIDocument: Data?
+
+    init(
+        store: any CreditsStore, clock: any CreditsClock, configuration: ServerConfiguration,
+        metrics: ServerMetrics, logger: Logger
+    ) {
+        self.store = store
+        self.clock = clock
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.openAPIDocument = Bundle.module.url(
+            forResource: "openapi", withExtension: "yaml", subdirectory: "Resources"
+        )
+        .flatMap { try? Data(contentsOf: $0) }
+    }
+
+    /// Answers one request for `route`: checks credentials, runs the handler, and turns every error
+    /// into its JSON response, so the route's status can be checked against the route table.
+    func respond(to route: Route, request: Request, context: CreditsRequestContext) async -> Response {
+        var response: Response
+        do {
+            switch route.handler {
+            case .open(let handle):
+                response = try await handle(request, context)
+            case .admin(let handle):
+                try checkAdmin(request)
+                response = try await handle(request, context)
+            case .apiKey(let handle):
+                let key = try await authenticatedKey(request)
+                var context = context
+                context.logger[metadataKey: "workspace"] = "\(key.workspaceId)"
+                response = try await handle(key, request, context)
+            }
+        } catch {
+            response = errorResponse(error, request: request, context: context)
+        }
+        assert(
+            route.statuses.contains(Int(response.status.code)),
+            "\(route.method) \(route.path) answered \(response.status.code), which its route entry does not list")
+        return response
+    }
+
+    /// The JSON response for an error; unexpected errors are logged and answered with a generic 500.
+    func errorResponse(_ error: any Error, request: Request, context: CreditsRequestContext) -> Response {
+        if let refusal = error as? LedgerRefusal { metrics.recordRefusal(refusal.code) }
+        let apiError: APIError
+        if let known = APIError.from(error) {
+            apiError = known
+        } else {
+            context.logger.error(
+                "request failed", metadata: ["error": "\(String(reflecting: error))", "path": "\(request.uri.path)"])
+            apiError = .unexpected
+        }
+        do {
+            return try apiError.response(from: request, context: context)
+        } catch {
+            return Response(status: .internalServerError)
+        }
+    }
+
+    // MARK: Credentials
+
+    /// The token after `Bearer `, if the request has one.
+    func bearerToken(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization] else { return nil }
+        let parts = value.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        let token = parts[1].trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
+    }
+
+    /// Lets the request through only with the configured admin token, compared in constant time.
+    func checkAdmin(_ request: Request) throws(APIError) {
+        guard let adminToken = configuration.adminToken, !adminToken.isEmpty else {
+            throw APIError(.forbidden, .adminDisabled, "operator routes are disabled: no admin token is configured")
+        }
+        guard let token = bearerToken(request) else { throw .unauthorized }
+        // Comparing digests keeps the comparison's time independent of where the strings differ.
+        let given = SHA256.hash(data: Data(token.utf8))
+        let expected = SHA256.hash(data: Data(adminToken.utf8))
+        guard given == expected else { throw .unauthorized }
+    }
+
+    /// The unrevoked API key the request presents.
+    func authenticatedKey(_ request: Request) async throws -> APIKey {
+        guard let token = bearerToken(request), token.hasPrefix("cc_"), token.utf8.count <= 64 else {
+            throw APIError.unauthorized
+        }
+        guard let key = try await store.apiKey(hash: APIKeySecret.hash(token)), key.revokedAt == nil else {
+            throw APIError.unauthorized
+        }
+        return key
+    }
+
+    // MARK: Bodies and parameters
+
+    /// Decodes the JSON body, refusing bodies over `requestBodyBytesMax` with 413 before reading them whole.
+    func decodeBody<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body {
+        let data = try await collectBody(request)
+        guard !data.isEmpty else { throw APIError.badRequest("a JSON body is required") }
+        return try JSONDecoder.api.decode(Body.self, from: data)
+    }
+
+    /// Decodes an optional JSON body: nil when the request has none.
+    func decodeOptionalBody<Body: Decodable>(_ type: Body.Type, from request: Request) async throws -> Body? {
+        let data = try await collectBody(request)
+        guard !data.isEmpty else { return nil }
+        return try JSONDecoder.api.decode(Body.self, from: data)
+    }
+
+    private func collectBody(_ request: Request) async throws -> Data {
+        let limit = configuration.requestBodyBytesMax
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError.payloadTooLarge
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Data(buffer.readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw APIError.payloadTooLarge
+        }
+    }
+
+    /// A path parameter the router matched.
+    func parameter(_ name: String, _ context: CreditsRequestContext) throws -> String {
+        guard let value = context.parameters.get(name) else {
+            preconditionFailure("route has no parameter \(name)")
+        }
+        return value
+    }
+
+    /// The wallet a request names, or the workspace's pool when it names none.
+    func walletOrPool(_ walletId: WalletID?, _ workspaceId: WorkspaceID) async throws -> WalletID {
+        if let walletId { return walletId }
+        guard let pool = try await store.wallets(workspaceId: workspaceId).first(where: { $0.kind == .pool }) else {
+            throw LedgerRefusal(.walletNotFound, "the workspace has no pool wallet")
+        }
+        return pool.id
+    }
+}

@@ -3,6 +3,8 @@ import CreditsCore
 import CreditsSQLite
 import CreditsStore
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// `--database`: an SQLite file path (the embedded default) or a `postgres://` URL.
 struct DatabaseOptions: ParsableArguments {
@@ -28,5 +30,12 @@ struct DatabaseOptions: ParsableArguments {
         let store = try SQLiteStore(path: resolved, clock: clock)
         try await store.migrate()
         return try await body(store)
+    }
+
+    /// Opens and migrates the store for `serve`, passing the services it needs running alongside.
+    func withServingStore(
+        logger: Logger, _ body: (any CreditsStore, [any Service]) async throws -> Void
+    ) async throws {
+        try await withStore { store in try await body(store, []) }
     }
 }

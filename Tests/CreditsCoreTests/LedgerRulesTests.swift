@@ -113,7 +113,7 @@ struct LedgerRulesTests {
     @Test("the clock keeps whole milliseconds, as every store does")
     func wholeMilliseconds() {
         let clock = ManualClock(Date(timeIntervalSince1970: 1.23456789))
-        #expect(clock.now().timeIntervalSince1970 == 1.234)
+        #expect(clock.now().millisecondsSince1970 == 1234)
         #expect(Date(millisecondsSince1970: clock.now().millisecondsSince1970) == clock.now())
     }
 }

@@ -16,6 +16,7 @@ public enum IDKind: String, Sendable, CaseIterable {
     case hold = "hold"
     case entry = "ent"
     case apiKey = "key"
+    case attempt = "att"
 }
 
 /// Where new identifiers come from. Injected so tests can predict them.
@@ -26,16 +27,21 @@ public protocol IDSource: Sendable {
 
 /// Time-ordered identifiers: `prefix_` + 48 bits of milliseconds + 80 random bits in Crockford base32.
 /// Time order keeps index inserts at the right edge of the B-tree (measured 1.5–2× faster than random ids).
-public struct TimeOrderedIDs: IDSource {
+public final class TimeOrderedIDs: IDSource {
     private let clock: any CreditsClock
+    /// Ids need uniqueness, not secrecy (API key secrets come from the system generator): a fast
+    /// generator seeded from the system's saves a system call per id on the write path.
+    private let random: Mutex<SplitMix64>
 
-    public init(clock: any CreditsClock = SystemClock()) { self.clock = clock }
+    public init(clock: any CreditsClock = SystemClock()) {
+        self.clock = clock
+        var system = SystemRandomNumberGenerator()
+        random = Mutex(SplitMix64(seed: system.next()))
+    }
 
     public func next(_ kind: IDKind) -> String {
         let millis = UInt64(max(0, clock.now().timeIntervalSince1970 * 1000))
-        var generator = SystemRandomNumberGenerator()
-        let high = UInt16.random(in: .min ... .max, using: &generator)
-        let low = UInt64.random(in: .min ... .max, using: &generator)
+        let (high, low) = random.withLock { generator in (UInt16(truncatingIfNeeded: generator.next()), generator.next()) }
         return kind.rawValue + "_" + Self.encode(millis: millis, high: high, low: low)
     }
 
@@ -57,6 +63,21 @@ public struct TimeOrderedIDs: IDSource {
             randomHigh >>= 5
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast, well-distributed 64-bit generator.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 31)
     }
 }
 

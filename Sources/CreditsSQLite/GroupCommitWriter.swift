@@ -1,21 +1,27 @@
+import CreditsCore
 import Foundation
 import GRDB
 import Synchronization
 
-/// Commits concurrent write operations together: one transaction per batch, one savepoint per operation.
+/// Commits concurrent write operations together: one transaction per batch.
 ///
 /// A durable commit costs one disk flush, so throughput comes from sharing flushes, not from weaker
 /// durability. Callers wait in a queue; whoever finds no drain running starts one, and the drain takes
-/// everything queued (up to `batchMax`) into one `BEGIN IMMEDIATE … COMMIT`. An operation that throws
-/// rolls back its own savepoint only. Every caller is resumed only after COMMIT has returned, so an
-/// acknowledged write is on disk (`synchronous = FULL`).
+/// everything queued (up to `batchMax`) into one `BEGIN IMMEDIATE … COMMIT`. Every caller is resumed
+/// only after COMMIT has returned, so an acknowledged write is on disk (`synchronous = FULL`).
+///
+/// Contract for an operation: it may throw a `LedgerRefusal` only *before* it writes anything (the
+/// core decides, then the store writes), so a refusal needs no rollback and the batch goes on. Any
+/// other error may leave partial writes: the batch is rolled back and each of its operations is run
+/// again in its own savepoint, so one failing operation never fails the others.
 final class GroupCommitWriter: Sendable {
     /// Most operations in one transaction: bounds the time one batch holds the writer.
     static let batchMax = 256
 
     private struct Job: Sendable {
-        /// Runs the operation inside its savepoint; returns how to resume the caller after COMMIT.
-        let execute: @Sendable (Database) -> @Sendable () -> Void
+        /// Runs the operation; returns how to resume the caller after COMMIT, or nil when the
+        /// operation failed in a way that needs the batch rolled back.
+        let execute: @Sendable (Database, _ isolated: Bool) -> (@Sendable () -> Void)?
         /// Resumes the caller with an error when the whole batch failed to commit.
         let fail: @Sendable (any Error) -> Void
     }
@@ -23,6 +29,8 @@ final class GroupCommitWriter: Sendable {
     private struct State {
         var queue: [Job] = []
         var draining = false
+        var batches = 0
+        var operations = 0
     }
 
     private let pool: DatabasePool
@@ -32,15 +40,23 @@ final class GroupCommitWriter: Sendable {
         self.pool = pool
     }
 
+    /// Batches committed and operations in them since the writer was made (for `bench`).
+    var committed: (batches: Int, operations: Int) {
+        state.withLock { ($0.batches, $0.operations) }
+    }
+
     /// Runs `work` in the next batch and returns its result once the batch is committed.
     func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
-                execute: { db in
+                execute: { db, isolated in
                     do {
-                        let value = try Self.inSavepoint(db) { try work(db) }
+                        let value = try isolated ? Self.inSavepoint(db) { try work(db) } : work(db)
                         return { continuation.resume(returning: value) }
+                    } catch let refusal as LedgerRefusal {
+                        return { continuation.resume(throwing: refusal) }
                     } catch {
+                        guard isolated else { return nil }
                         return { continuation.resume(throwing: error) }
                     }
                 },
@@ -86,37 +102,53 @@ final class GroupCommitWriter: Sendable {
                 return nil
             }
             let count = min(state.queue.count, Self.batchMax)
+            state.batches += 1
+            state.operations += count
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
             return batch
         }
     }
 
+    /// Commits the batch; falls back to one savepoint per operation if an operation failed.
     private func commit(_ batch: [Job], db: Database) {
+        if let resumes = run(batch, db: db, isolated: false) ?? run(batch, db: db, isolated: true) {
+            for resume in resumes { resume() }
+        }
+    }
+
+    /// One transaction over the batch: the callers' resumptions, or nil when it was rolled back.
+    private func run(_ batch: [Job], db: Database, isolated: Bool) -> [@Sendable () -> Void]? {
         var resumes: [@Sendable () -> Void] = []
         resumes.reserveCapacity(batch.count)
         do {
-            try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-            for job in batch { resumes.append(job.execute(db)) }
-            try db.cachedStatement(sql: "COMMIT").execute()
+            try RawStatement.execute(db.cachedStatement(sql: "BEGIN IMMEDIATE"))
+            for job in batch {
+                guard let resume = job.execute(db, isolated) else {
+                    try RawStatement.execute(db.cachedStatement(sql: "ROLLBACK"))
+                    return nil
+                }
+                resumes.append(resume)
+            }
+            try RawStatement.execute(db.cachedStatement(sql: "COMMIT"))
+            return resumes
         } catch {
             if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK") }
             for job in batch { job.fail(error) }
-            return
+            return []
         }
-        for resume in resumes { resume() }
     }
 
     /// Runs `body` in a savepoint: its writes are kept if it returns, rolled back alone if it throws.
     private static func inSavepoint<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        try db.cachedStatement(sql: "SAVEPOINT op").execute()
+        try RawStatement.execute(db.cachedStatement(sql: "SAVEPOINT op"))
         do {
             let value = try body()
-            try db.cachedStatement(sql: "RELEASE op").execute()
+            try RawStatement.execute(db.cachedStatement(sql: "RELEASE op"))
             return value
         } catch {
-            try db.cachedStatement(sql: "ROLLBACK TO op").execute()
-            try db.cachedStatement(sql: "RELEASE op").execute()
+            try RawStatement.execute(db.cachedStatement(sql: "ROLLBACK TO op"))
+            try RawStatement.execute(db.cachedStatement(sql: "RELEASE op"))
             throw error
         }
     }

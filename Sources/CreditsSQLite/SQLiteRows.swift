@@ -2,87 +2,122 @@ import CreditsCore
 import CreditsStore
 import Foundation
 import GRDB
+import Synchronization
 
 /// Reading and writing ledger rows. Times are INTEGER milliseconds (UTC); credits are INTEGER.
 /// Hot statements use `cachedStatement` with bound arguments: prepared once per connection.
 enum SQLiteRows {
-    static func date(_ row: Row, _ column: String) -> Date {
-        Date(millisecondsSince1970: row[column])
+    static func date(_ columns: Columns, _ index: Int32) -> Date {
+        Date(millisecondsSince1970: columns.integer(index))
     }
 
-    static func optionalDate(_ row: Row, _ column: String) -> Date? {
-        (row[column] as Int64?).map(Date.init(millisecondsSince1970:))
+    static func optionalDate(_ columns: Columns, _ index: Int32) -> Date? {
+        columns.optionalInteger(index).map(Date.init(millisecondsSince1970:))
     }
 
-    static func workspace(_ row: Row) -> Workspace {
-        Workspace(id: row["id"], name: row["name"], timeZone: row["time_zone"], createdAt: date(row, "created_at"))
+    // Column lists, read by position.
+
+    static let workspaceColumns = "id, name, time_zone, created_at"
+    static func workspace(_ row: Columns) -> Workspace {
+        Workspace(id: row.text(0), name: row.text(1), timeZone: row.text(2), createdAt: date(row, 3))
     }
 
-    static func wallet(_ row: Row) -> Wallet {
+    static let walletColumns = "id, workspace_id, kind, member_id, created_at"
+    static func wallet(_ row: Columns) -> Wallet {
         Wallet(
-            id: row["id"], workspaceId: row["workspace_id"], kind: WalletKind(rawValue: row["kind"]) ?? .pool,
-            memberId: row["member_id"], createdAt: date(row, "created_at"))
+            id: row.text(0), workspaceId: row.text(1), kind: WalletKind(rawValue: row.text(2)) ?? .pool,
+            memberId: row.optionalText(3), createdAt: date(row, 4))
     }
 
-    static func lot(_ row: Row) -> Lot {
+    static let lotColumns =
+        "id, workspace_id, wallet_id, source, amount, remaining, held, effective_at, expires_at, created_at, reference"
+    static func lot(_ row: Columns) -> Lot {
         Lot(
-            id: row["id"], workspaceId: row["workspace_id"], walletId: row["wallet_id"],
-            source: LotSource(rawValue: row["source"]) ?? .adjustment, amount: Credits(row["amount"]),
-            remaining: Credits(row["remaining"]), held: Credits(row["held"]), effectiveAt: date(row, "effective_at"),
-            expiresAt: optionalDate(row, "expires_at"), createdAt: date(row, "created_at"),
-            reference: row["reference"])
+            id: row.text(0), workspaceId: row.text(1), walletId: row.text(2),
+            source: LotSource(rawValue: row.text(3)) ?? .adjustment, amount: Credits(row.integer(4)),
+            remaining: Credits(row.integer(5)), held: Credits(row.integer(6)), effectiveAt: date(row, 7),
+            expiresAt: optionalDate(row, 8), createdAt: date(row, 9), reference: row.optionalText(10))
     }
 
-    static func hold(_ row: Row) -> Hold {
+    static let holdColumns = """
+        id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at, expires_at, ended_at, release_reason,
+        needs_reconciliation
+        """
+    static func hold(_ row: Columns) -> Hold {
         Hold(
-            id: row["id"], workspaceId: row["workspace_id"], walletId: row["wallet_id"], lotId: row["lot_id"],
-            attemptId: row["attempt_id"], state: HoldState(rawValue: row["state"]) ?? .held,
-            createdAt: date(row, "created_at"), expiresAt: date(row, "expires_at"),
-            endedAt: optionalDate(row, "ended_at"),
-            releaseReason: (row["release_reason"] as String?).flatMap(ReleaseReason.init(rawValue:)),
-            needsReconciliation: row["needs_reconciliation"])
+            id: row.text(0), workspaceId: row.text(1), walletId: row.text(2), lotId: row.optionalText(3),
+            attemptId: row.text(4), state: HoldState(rawValue: row.text(5)) ?? .held, createdAt: date(row, 6),
+            expiresAt: date(row, 7), endedAt: optionalDate(row, 8),
+            releaseReason: row.optionalText(9).flatMap(ReleaseReason.init(rawValue:)),
+            needsReconciliation: row.integer(10) != 0)
     }
 
-    static func entry(_ row: Row) -> LedgerEntry {
+    static let entryColumns =
+        "id, workspace_id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at"
+    static func entry(_ row: Columns) -> LedgerEntry {
         LedgerEntry(
-            id: row["id"], workspaceId: row["workspace_id"], walletId: row["wallet_id"], lotId: row["lot_id"],
-            holdId: row["hold_id"], attemptId: row["attempt_id"], kind: EntryKind(rawValue: row["kind"]) ?? .grant,
-            amount: Credits(row["amount"]), reason: row["reason"], createdAt: date(row, "created_at"))
+            id: row.text(0), workspaceId: row.text(1), walletId: row.text(2), lotId: row.optionalText(3),
+            holdId: row.optionalText(4), attemptId: row.optionalText(5),
+            kind: EntryKind(rawValue: row.text(6)) ?? .grant, amount: Credits(row.integer(7)), reason: row.text(8),
+            createdAt: date(row, 9))
     }
 
-    static func apiKey(_ row: Row) -> APIKey {
+    static let apiKeyColumns = "id, workspace_id, name, prefix, hash, created_at, revoked_at"
+    static func apiKey(_ row: Columns) -> APIKey {
         APIKey(
-            id: row["id"], workspaceId: row["workspace_id"], name: row["name"], prefix: row["prefix"],
-            hash: row["hash"], createdAt: date(row, "created_at"), revokedAt: optionalDate(row, "revoked_at"))
+            id: row.text(0), workspaceId: row.text(1), name: row.text(2), prefix: row.text(3), hash: row.text(4),
+            createdAt: date(row, 5), revokedAt: optionalDate(row, 6))
     }
 
     // MARK: Loads used inside write transactions
 
-    static func wallet(_ db: Database, workspaceId: WorkspaceID, walletId: WalletID) throws -> Wallet {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM wallets WHERE id = ?")
-        if let row = try Row.fetchOne(statement, arguments: [walletId]), row["workspace_id"] == workspaceId {
-            return wallet(row)
+    /// The wallet, from `cache` when it was read before: a wallet row never changes once written.
+    static func wallet(
+        _ db: Database, workspaceId: WorkspaceID, walletId: WalletID, cache: WalletCache
+    ) throws -> Wallet {
+        if let cached = cache[walletId], cached.workspaceId == workspaceId { return cached }
+        let statement = try db.cachedStatement(sql: "SELECT \(walletColumns) FROM wallets WHERE id = ?")
+        if let found = try RawStatement.first(statement, [.text(walletId)], wallet), found.workspaceId == workspaceId {
+            cache[walletId] = found
+            return found
         }
         let workspace = try db.cachedStatement(sql: "SELECT 1 FROM workspaces WHERE id = ?")
-        guard try Row.fetchOne(workspace, arguments: [workspaceId]) != nil else {
+        guard try RawStatement.first(workspace, [.text(workspaceId)], { _ in true }) != nil else {
             throw LedgerRefusal(.workspaceNotFound, "no such workspace")
         }
         throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
     }
 
     static func spendableLots(_ db: Database, walletId: WalletID) throws -> [Lot] {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM lots WHERE wallet_id = ? AND remaining > 0")
-        return try Row.fetchAll(statement, arguments: [walletId]).map(lot)
+        let statement = try db.cachedStatement(sql: "SELECT \(lotColumns) FROM lots WHERE wallet_id = ? AND remaining > 0")
+        return try RawStatement.query(statement, [.text(walletId)], lot)
     }
 
     static func lot(_ db: Database, id: LotID?) throws -> Lot? {
         guard let id else { return nil }
-        return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM lots WHERE id = ?"), arguments: [id]).map(lot)
+        return try RawStatement.first(
+            db.cachedStatement(sql: "SELECT \(lotColumns) FROM lots WHERE id = ?"), [.text(id)], lot)
+    }
+
+    /// The attempt's hold with the lot it holds a credit from (nil once the hold has ended), in one read.
+    static func holdWithLot(_ db: Database, workspaceId: WorkspaceID, attemptId: AttemptID) throws -> (Hold, Lot?)? {
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT \(holdColumns.split(separator: ",").map { "h." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
+                       \(lotColumns.split(separator: ",").map { "l." + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: ", "))
+                FROM holds h LEFT JOIN lots l ON l.id = h.lot_id AND h.state = 'held'
+                WHERE h.workspace_id = ? AND h.attempt_id = ?
+                """)
+        return try RawStatement.first(statement, [.text(workspaceId), .text(attemptId)]) { row in
+            let lotColumns = row.shifted(by: 11)
+            return (hold(row), lotColumns.isNull(0) ? nil : lot(lotColumns))
+        }
     }
 
     static func hold(_ db: Database, workspaceId: WorkspaceID, attemptId: AttemptID) throws -> Hold? {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM holds WHERE workspace_id = ? AND attempt_id = ?")
-        return try Row.fetchOne(statement, arguments: [workspaceId, attemptId]).map(hold)
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(holdColumns) FROM holds WHERE workspace_id = ? AND attempt_id = ?")
+        return try RawStatement.first(statement, [.text(workspaceId), .text(attemptId)], hold)
     }
 
     // MARK: Writing a change
@@ -90,57 +125,83 @@ enum SQLiteRows {
     /// Writes what the core decided, in the caller's transaction.
     static func apply(_ change: LedgerChange, _ db: Database) throws {
         for lot in change.insertedLots {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO lots (id, workspace_id, wallet_id, source, amount, remaining, held, effective_at,
-                                      expires_at, created_at, reference)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                lot.id, lot.workspaceId, lot.walletId, lot.source.rawValue, lot.amount.count, lot.remaining.count,
-                lot.held.count, lot.effectiveAt.millisecondsSince1970, lot.expiresAt?.millisecondsSince1970,
-                lot.createdAt.millisecondsSince1970, lot.reference,
-            ])
+            try RawStatement.execute(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO lots (id, workspace_id, wallet_id, source, amount, remaining, held, effective_at,
+                                          expires_at, created_at, reference)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """),
+                [
+                    .text(lot.id), .text(lot.workspaceId), .text(lot.walletId), .text(lot.source.rawValue),
+                    .integer(lot.amount.count), .integer(lot.remaining.count), .integer(lot.held.count),
+                    .integer(lot.effectiveAt.millisecondsSince1970), .integer(lot.expiresAt?.millisecondsSince1970),
+                    .integer(lot.createdAt.millisecondsSince1970), .text(lot.reference),
+                ])
         }
         for lot in change.updatedLots {
-            try db.cachedStatement(sql: "UPDATE lots SET remaining = ?, held = ? WHERE id = ?")
-                .execute(arguments: [lot.remaining.count, lot.held.count, lot.id])
+            try RawStatement.execute(
+                db.cachedStatement(sql: "UPDATE lots SET remaining = ?, held = ? WHERE id = ?"),
+                [.integer(lot.remaining.count), .integer(lot.held.count), .text(lot.id)])
         }
         for hold in change.insertedHolds {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO holds (id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at, expires_at,
-                                       ended_at, release_reason, needs_reconciliation)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                hold.id, hold.workspaceId, hold.walletId, hold.lotId, hold.attemptId, hold.state.rawValue,
-                hold.createdAt.millisecondsSince1970, hold.expiresAt.millisecondsSince1970,
-                hold.endedAt?.millisecondsSince1970, hold.releaseReason?.rawValue, hold.needsReconciliation,
-            ])
+            try RawStatement.execute(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO holds (id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at,
+                                           expires_at, ended_at, release_reason, needs_reconciliation)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """),
+                [
+                    .text(hold.id), .text(hold.workspaceId), .text(hold.walletId), .text(hold.lotId),
+                    .text(hold.attemptId), .text(hold.state.rawValue), .integer(hold.createdAt.millisecondsSince1970),
+                    .integer(hold.expiresAt.millisecondsSince1970), .integer(hold.endedAt?.millisecondsSince1970),
+                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
+                ])
         }
         for hold in change.updatedHolds {
-            try db.cachedStatement(
-                sql: """
-                    UPDATE holds SET lot_id = ?, state = ?, ended_at = ?, release_reason = ?, needs_reconciliation = ?
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [
-                hold.lotId, hold.state.rawValue, hold.endedAt?.millisecondsSince1970, hold.releaseReason?.rawValue,
-                hold.needsReconciliation, hold.id,
-            ])
+            try RawStatement.execute(
+                db.cachedStatement(
+                    sql: """
+                        UPDATE holds SET lot_id = ?, state = ?, ended_at = ?, release_reason = ?,
+                                         needs_reconciliation = ?
+                        WHERE id = ?
+                        """),
+                [
+                    .text(hold.lotId), .text(hold.state.rawValue), .integer(hold.endedAt?.millisecondsSince1970),
+                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0), .text(hold.id),
+                ])
         }
         for entry in change.entries {
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO entries (id, workspace_id, wallet_id, lot_id, hold_id, attempt_id, kind, amount,
-                                         reason, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                entry.id, entry.workspaceId, entry.walletId, entry.lotId, entry.holdId, entry.attemptId,
-                entry.kind.rawValue, entry.amount.count, entry.reason, entry.createdAt.millisecondsSince1970,
-            ])
+            try RawStatement.execute(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO entries (id, workspace_id, wallet_id, lot_id, hold_id, attempt_id, kind, amount,
+                                             reason, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """),
+                [
+                    .text(entry.id), .text(entry.workspaceId), .text(entry.walletId), .text(entry.lotId),
+                    .text(entry.holdId), .text(entry.attemptId), .text(entry.kind.rawValue),
+                    .integer(entry.amount.count), .text(entry.reason), .integer(entry.createdAt.millisecondsSince1970),
+                ])
+        }
+    }
+}
+
+/// Wallets already read, by id. Wallet rows are immutable, so a cached one is never stale.
+final class WalletCache: Sendable {
+    /// More wallets than this and the cache starts over: memory stays bounded on huge installations.
+    static let countMax = 100_000
+    private let wallets = Mutex<[WalletID: Wallet]>([:])
+
+    subscript(id: WalletID) -> Wallet? {
+        get { wallets.withLock { $0[id] } }
+        set {
+            wallets.withLock { wallets in
+                if wallets.count >= Self.countMax { wallets.removeAll(keepingCapacity: true) }
+                wallets[id] = newValue
+            }
         }
     }
 }

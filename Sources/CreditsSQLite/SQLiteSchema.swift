@@ -4,6 +4,8 @@ import GRDB
 /// NOT NULL, CHECKs on balances, UNIQUE idempotency keys and attempt ids, immutable entries.
 /// Every table carries workspace_id, like the PostgreSQL schema, so data can move between them.
 enum SQLiteSchema {
+    /// Lots, holds and entries are WITHOUT ROWID tables keyed by their time-ordered id: one B-tree
+    /// per table instead of a rowid table plus a separate index on the text id (fewer pages per write).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("001_ledger") { db in
@@ -39,7 +41,7 @@ enum SQLiteSchema {
                         reference TEXT,
                         CHECK (remaining + held <= amount),
                         CHECK (expires_at IS NULL OR expires_at > effective_at)
-                    );
+                    ) WITHOUT ROWID;
                     CREATE INDEX lots_spendable ON lots(wallet_id) WHERE remaining > 0;
                     CREATE INDEX lots_expiring ON lots(expires_at) WHERE remaining > 0 AND expires_at IS NOT NULL;
                     CREATE TABLE holds (
@@ -56,7 +58,7 @@ enum SQLiteSchema {
                         needs_reconciliation INTEGER NOT NULL DEFAULT 0,
                         UNIQUE (workspace_id, attempt_id),
                         CHECK ((state = 'held') = (ended_at IS NULL))
-                    );
+                    ) WITHOUT ROWID;
                     CREATE INDEX holds_open ON holds(expires_at) WHERE state = 'held';
                     CREATE TABLE entries (
                         id TEXT PRIMARY KEY,
@@ -70,7 +72,7 @@ enum SQLiteSchema {
                         amount INTEGER NOT NULL,
                         reason TEXT NOT NULL,
                         created_at INTEGER NOT NULL
-                    );
+                    ) WITHOUT ROWID;
                     CREATE INDEX entries_by_wallet ON entries(wallet_id, id);
                     CREATE INDEX entries_by_attempt ON entries(workspace_id, attempt_id) WHERE attempt_id IS NOT NULL;
                     CREATE TRIGGER entries_are_immutable BEFORE UPDATE ON entries

@@ -6,16 +6,18 @@ import GRDB
 extension SQLiteStore {
     public func credit(_ command: CreditCommand) async throws -> CreditResult {
         try command.validate()
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId)
-            let stored = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM idempotency_keys WHERE workspace_id = ? AND key = ?"),
-                arguments: [command.workspaceId, command.idempotencyKey])
-            if let stored {
-                let record = IdempotencyRecord(
-                    workspaceId: stored["workspace_id"], key: stored["key"], fingerprint: stored["fingerprint"],
-                    result: stored["result"], createdAt: SQLiteRows.date(stored, "created_at"))
+            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
+            let stored = try db.firstRow(
+                "SELECT fingerprint, result, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
+                [.text(command.workspaceId), .text(command.idempotencyKey)]
+            ) { row in
+                IdempotencyRecord(
+                    workspaceId: command.workspaceId, key: command.idempotencyKey, fingerprint: row.text(0),
+                    result: Data(row.blob(1)), createdAt: SQLiteRows.date(row, 2))
+            }
+            if let record = stored {
                 var result = try record.replay(fingerprint: command.fingerprint, as: CreditResult.self)
                 result.replayed = true
                 return result
@@ -39,9 +41,9 @@ extension SQLiteStore {
 
     public func hold(_ command: HoldCommand) async throws -> HoldResult {
         try command.validate()
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId)
+            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
             let existing = try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId)
             let lots = existing == nil ? try SQLiteRows.spendableLots(db, walletId: wallet.id) : []
             let (result, change) = try Ledger.hold(
@@ -53,10 +55,9 @@ extension SQLiteStore {
 
     public func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
         try Limits.checkIdentifier(attemptId, field: "attemptId")
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let hold = try Self.existingHold(db, workspaceId, attemptId)
-            let lot = hold.state == .held ? try SQLiteRows.lot(db, id: hold.lotId) : nil
+            let (hold, lot) = try Self.existingHold(db, workspaceId, attemptId)
             let late = hold.state == .released && hold.releaseReason == .timeout
             let lots = late ? try SQLiteRows.spendableLots(db, walletId: hold.walletId) : []
             let (result, change) = try Ledger.capture(hold, lot: lot, lots: lots, now: clock.now(), ids: ids)
@@ -69,10 +70,9 @@ extension SQLiteStore {
         workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason
     ) async throws -> HoldResult {
         try Limits.checkIdentifier(attemptId, field: "attemptId")
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let hold = try Self.existingHold(db, workspaceId, attemptId)
-            let lot = hold.state == .held ? try SQLiteRows.lot(db, id: hold.lotId) : nil
+            let (hold, lot) = try Self.existingHold(db, workspaceId, attemptId)
             let (result, change) = try Ledger.release(hold, lot: lot, reason: reason, now: clock.now(), ids: ids)
             try SQLiteRows.apply(change, db)
             return result
@@ -85,12 +85,12 @@ extension SQLiteStore {
 
     public func balance(workspaceId: WorkspaceID, walletId: WalletID) async throws -> Balance {
         let now = clockSource.now()
+        let wallets = walletCache
         return try await readPool.read { db in
-            let wallet = try SQLiteRows.wallet(db, workspaceId: workspaceId, walletId: walletId)
-            let lots = try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM lots WHERE wallet_id = ? AND (remaining > 0 OR held > 0)"),
-                arguments: [wallet.id]
-            ).map(SQLiteRows.lot)
+            let wallet = try SQLiteRows.wallet(db, workspaceId: workspaceId, walletId: walletId, cache: wallets)
+            let lots = try db.rows(
+                "SELECT \(SQLiteRows.lotColumns) FROM lots WHERE wallet_id = ? AND (remaining > 0 OR held > 0)",
+                [.text(wallet.id)], SQLiteRows.lot)
             return Balance(walletId: wallet.id, lots: lots, now: now)
         }
     }
@@ -99,52 +99,53 @@ extension SQLiteStore {
         try query.validate()
         return try await readPool.read { db in
             var conditions = ["workspace_id = ?"]
-            var arguments: StatementArguments = [query.workspaceId]
+            var values: [SQLValue] = [.text(query.workspaceId)]
             if let walletId = query.walletId {
                 conditions.append("wallet_id = ?")
-                arguments += [walletId]
+                values.append(.text(walletId))
             }
             if let attemptId = query.attemptId {
                 conditions.append("attempt_id = ?")
-                arguments += [attemptId]
+                values.append(.text(attemptId))
             }
             if let before = query.before {
                 conditions.append("id < ?")
-                arguments += [before]
+                values.append(.text(before))
             }
-            arguments += [query.limit + 1]
-            let sql = "SELECT * FROM entries WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?"
-            let rows = try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments)
-            return EntryPage(fetched: rows.map(SQLiteRows.entry), limit: query.limit)
+            values.append(.integer(Int64(query.limit + 1)))
+            let sql = """
+                SELECT \(SQLiteRows.entryColumns) FROM entries WHERE \(conditions.joined(separator: " AND "))
+                ORDER BY id DESC LIMIT ?
+                """
+            return EntryPage(fetched: try db.rows(sql, values, SQLiteRows.entry), limit: query.limit)
         }
     }
 
     // MARK: Background work
 
     public func expireLots(limit: Int) async throws -> Int {
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
             let now = clock.now()
-            let due = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM lots WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ?
-                    ORDER BY expires_at LIMIT ?
-                    """, arguments: [now.millisecondsSince1970, limit]
-            ).map(SQLiteRows.lot)
+            let due = try db.rows(
+                """
+                SELECT \(SQLiteRows.lotColumns) FROM lots
+                WHERE remaining > 0 AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at LIMIT ?
+                """, [.integer(now.millisecondsSince1970), .integer(Int64(limit))], SQLiteRows.lot)
             for lot in due { try SQLiteRows.apply(Ledger.expire(lot, now: now, ids: ids), db) }
             return due.count
         }
     }
 
     public func releaseTimedOutHolds(limit: Int) async throws -> [Hold] {
-        let (clock, ids) = (self.clockSource, self.idSource)
+        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
             let now = clock.now()
-            let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM holds WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-                arguments: [now.millisecondsSince1970, limit]
-            ).map(SQLiteRows.hold)
+            let due = try db.rows(
+                """
+                SELECT \(SQLiteRows.holdColumns) FROM holds
+                WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?
+                """, [.integer(now.millisecondsSince1970), .integer(Int64(limit))], SQLiteRows.hold)
             var released: [Hold] = []
             for hold in due {
                 let lot = try SQLiteRows.lot(db, id: hold.lotId)
@@ -158,17 +159,19 @@ extension SQLiteStore {
 
     public func verify() async throws -> [Discrepancy] {
         try await readPool.read { db in
-            let lots = try Row.fetchAll(db, sql: "SELECT * FROM lots").map(SQLiteRows.lot)
-            let holds = try Row.fetchAll(db, sql: "SELECT * FROM holds").map(SQLiteRows.hold)
-            let entries = try Row.fetchAll(db, sql: "SELECT * FROM entries").map(SQLiteRows.entry)
+            let lots = try db.rows("SELECT \(SQLiteRows.lotColumns) FROM lots", [], SQLiteRows.lot)
+            let holds = try db.rows("SELECT \(SQLiteRows.holdColumns) FROM holds", [], SQLiteRows.hold)
+            let entries = try db.rows("SELECT \(SQLiteRows.entryColumns) FROM entries", [], SQLiteRows.entry)
             return Verification.check(lots: lots, holds: holds, entries: entries)
         }
     }
 
-    private static func existingHold(_ db: Database, _ workspaceId: WorkspaceID, _ attemptId: AttemptID) throws -> Hold {
-        guard let hold = try SQLiteRows.hold(db, workspaceId: workspaceId, attemptId: attemptId) else {
+    private static func existingHold(
+        _ db: Database, _ workspaceId: WorkspaceID, _ attemptId: AttemptID
+    ) throws -> (Hold, Lot?) {
+        guard let found = try SQLiteRows.holdWithLot(db, workspaceId: workspaceId, attemptId: attemptId) else {
             throw LedgerRefusal(.unknownAttempt, "no hold for attempt \(attemptId)")
         }
-        return hold
+        return found
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditsCore
+import CreditsSQLite
 import CreditsStore
 import Foundation
 import GRDB
@@ -27,8 +28,10 @@ struct BenchLedger: AsyncParsableCommand {
 
         var options = DatabaseOptions()
         options.database = path
-        let load = try await options.withStore { store in
-            try await LedgerLoad.run(store: store, concurrency: concurrency, seconds: seconds)
+        let (load, meanBatch) = try await options.withStore { store in
+            let load = try await LedgerLoad.run(store: store, concurrency: concurrency, seconds: seconds)
+            let batches = (store as? SQLiteStore)?.groupCommitStatistics ?? (batches: 1, operations: 0)
+            return (load, Double(batches.operations) / Double(max(1, batches.batches)))
         }
         print("store: \(load.count) lifecycles in \(BenchFigures.rounded(load.elapsedSeconds))s")
         let baseline = try SQLiteBaseline.run(path: path, concurrency: concurrency, seconds: seconds)
@@ -48,6 +51,7 @@ struct BenchLedger: AsyncParsableCommand {
             "fsync_ms": BenchFigures.rounded(BenchFigures.quantile([fsyncBefore, fsyncAfter], 0.5), 3),
             "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
             "concurrency": concurrency,
+            "mean_batch": BenchFigures.rounded(meanBatch, 1),
             "seconds": seconds,
             "durability": "WAL, synchronous=FULL, group commit (acknowledged after COMMIT)",
         ])
@@ -74,6 +78,7 @@ enum LedgerLoad {
             CreditCommand(
                 workspaceId: workspace, walletId: wallet, amount: 100_000_000, source: .adjustment,
                 reason: "bench", idempotencyKey: "bench-grant"))
+        let ids = TimeOrderedIDs()
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
         let perCaller = try await withThrowingTaskGroup(of: [Double].self) { group in
@@ -82,7 +87,7 @@ enum LedgerLoad {
                     var latencies: [Double] = []
                     var index = 0
                     while ContinuousClock.now < deadline {
-                        let attempt = "bench-\(caller)-\(index)"
+                        let attempt = ids.next(.attempt)
                         let began = ContinuousClock.now
                         try await store.hold(HoldCommand(workspaceId: workspace, walletId: wallet, attemptId: attempt))
                         if index.isMultiple(of: 2) {
@@ -104,78 +109,3 @@ enum LedgerLoad {
     }
 }
 
-/// The ceiling on the same file and settings: only the writes of a lifecycle, batched the way
-/// `concurrency` callers are batched at best (one commit for their holds, one for their endings).
-enum SQLiteBaseline {
-    static func run(path: String, concurrency: Int, seconds: Double) throws -> LoadResult {
-        let queue = try DatabaseQueue(path: path)
-        try queue.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
-        }
-        let ids = TimeOrderedIDs()
-        let now = Date().millisecondsSince1970
-        let workspace = ids.next(.workspace)
-        let wallet = ids.next(.wallet)
-        let lot = ids.next(.lot)
-        try queue.write { db in
-            try db.execute(sql: "INSERT INTO workspaces VALUES (?, 'baseline', 'UTC', ?)", arguments: [workspace, now])
-            try db.execute(
-                sql: "INSERT INTO wallets (id, workspace_id, kind, created_at) VALUES (?, ?, 'pool', ?)",
-                arguments: [wallet, workspace, now])
-            try db.execute(
-                sql: """
-                    INSERT INTO lots (id, workspace_id, wallet_id, source, amount, remaining, held, effective_at, created_at)
-                    VALUES (?, ?, ?, 'adjustment', 100000000, 100000000, 0, ?, ?)
-                    """, arguments: [lot, workspace, wallet, now, now])
-        }
-        let start = ContinuousClock.now
-        let deadline = start + .milliseconds(Int(seconds * 1000))
-        var count = 0
-        var batchLatencies: [Double] = []
-        var round = 0
-        while ContinuousClock.now < deadline {
-            let began = ContinuousClock.now
-            let holds = (0..<concurrency).map { _ in ids.next(.hold) }
-            try queue.writeWithoutTransaction { db in
-                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-                for (index, hold) in holds.enumerated() {
-                    try db.cachedStatement(sql: "UPDATE lots SET remaining = remaining - 1, held = held + 1 WHERE id = ?")
-                        .execute(arguments: [lot])
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO holds (id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at, expires_at)
-                            VALUES (?, ?, ?, ?, ?, 'held', ?, ?)
-                            """
-                    ).execute(arguments: [hold, workspace, wallet, lot, "b-\(round)-\(index)", now, now + 3_600_000])
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO entries (id, workspace_id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at)
-                            VALUES (?, ?, ?, ?, ?, ?, 'hold', 1, 'hold', ?)
-                            """
-                    ).execute(arguments: [ids.next(.entry), workspace, wallet, lot, hold, "b-\(round)-\(index)", now])
-                }
-                try db.cachedStatement(sql: "COMMIT").execute()
-                try db.cachedStatement(sql: "BEGIN IMMEDIATE").execute()
-                for (index, hold) in holds.enumerated() {
-                    try db.cachedStatement(sql: "UPDATE lots SET held = held - 1 WHERE id = ?").execute(arguments: [lot])
-                    try db.cachedStatement(sql: "UPDATE holds SET state = 'captured', ended_at = ? WHERE id = ?")
-                        .execute(arguments: [now, hold])
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO entries (id, workspace_id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at)
-                            VALUES (?, ?, ?, ?, ?, ?, 'capture', 1, 'capture', ?)
-                            """
-                    ).execute(arguments: [ids.next(.entry), workspace, wallet, lot, hold, "b-\(round)-\(index)", now])
-                }
-                try db.cachedStatement(sql: "COMMIT").execute()
-            }
-            count += concurrency
-            round += 1
-            batchLatencies.append(BenchFigures.milliseconds(ContinuousClock.now - began))
-        }
-        let elapsed = BenchFigures.milliseconds(ContinuousClock.now - start) / 1000
-        return LoadResult(count: count, elapsedSeconds: elapsed, latenciesMs: batchLatencies)
-    }
-}

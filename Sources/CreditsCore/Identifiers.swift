@@ -41,7 +41,9 @@ public final class TimeOrderedIDs: IDSource {
 
     public func next(_ kind: IDKind) -> String {
         let millis = UInt64(max(0, clock.now().timeIntervalSince1970 * 1000))
-        let (high, low) = random.withLock { generator in (UInt16(truncatingIfNeeded: generator.next()), generator.next()) }
+        let (high, low) = random.withLock { generator in
+            (UInt16(truncatingIfNeeded: generator.next()), generator.next())
+        }
         return kind.rawValue + "_" + Self.encode(millis: millis, high: high, low: low)
     }
 

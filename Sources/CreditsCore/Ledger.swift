@@ -176,7 +176,8 @@ public enum Ledger {
                 entry(.release, for: ended, lot: lot.id, reason: "released: \(reason.rawValue)", now: now, ids: ids))
             if lot.isExpired(at: now) {
                 change.entries.append(
-                    entry(.expiry, for: ended, lot: lot.id, reason: "released after its lot expired", now: now, ids: ids))
+                    entry(
+                        .expiry, for: ended, lot: lot.id, reason: "released after its lot expired", now: now, ids: ids))
             } else {
                 lot.remaining += .one
             }

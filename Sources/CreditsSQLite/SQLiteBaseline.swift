@@ -6,7 +6,9 @@ import GRDB
 /// `concurrency` callers are batched at best (one commit for their holds, one for their endings).
 public enum SQLiteBaseline {
     /// Runs lifecycles for `seconds` in batches of `concurrency`; returns how many and each batch's time.
-    public static func run(path: String, concurrency: Int, seconds: Double) throws -> (count: Int, elapsedSeconds: Double, batchMs: [Double]) {
+    public static func run(path: String, concurrency: Int, seconds: Double) throws -> (
+        count: Int, elapsedSeconds: Double, batchMs: [Double]
+    ) {
         let queue = try DatabaseQueue(path: path)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -40,7 +42,8 @@ public enum SQLiteBaseline {
                 try RawStatement.execute(db.cachedStatement(sql: "BEGIN IMMEDIATE"))
                 for hold in holds {
                     try RawStatement.execute(
-                        db.cachedStatement(sql: "UPDATE lots SET remaining = remaining - 1, held = held + 1 WHERE id = ?"),
+                        db.cachedStatement(
+                            sql: "UPDATE lots SET remaining = remaining - 1, held = held + 1 WHERE id = ?"),
                         [.text(lot)])
                     try RawStatement.execute(
                         db.cachedStatement(
@@ -50,7 +53,8 @@ public enum SQLiteBaseline {
                                 VALUES (?, ?, ?, ?, ?, 'held', ?, ?)
                                 """),
                         [
-                            .text(hold.id), .text(workspace), .text(wallet), .text(lot), .text(hold.attempt), .integer(now),
+                            .text(hold.id), .text(workspace), .text(wallet), .text(lot), .text(hold.attempt),
+                            .integer(now),
                             .integer(now + 3_600_000),
                         ])
                     try insertEntry(db, kind: "hold", ids.next(.entry), workspace, wallet, lot, hold, now)
@@ -86,7 +90,8 @@ public enum SQLiteBaseline {
                     VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
                     """),
             [
-                .text(id), .text(workspace), .text(wallet), .text(lot), .text(hold.id), .text(hold.attempt), .text(kind),
+                .text(id), .text(workspace), .text(wallet), .text(lot), .text(hold.id), .text(hold.attempt),
+                .text(kind),
                 .text(kind), .integer(now),
             ])
     }

@@ -8,7 +8,8 @@ extension SQLiteStore {
         try command.validate()
         let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
+            let wallet = try SQLiteRows.wallet(
+                db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
             let stored = try db.firstRow(
                 "SELECT fingerprint, result, created_at FROM idempotency_keys WHERE workspace_id = ? AND key = ?",
                 [.text(command.workspaceId), .text(command.idempotencyKey)]
@@ -43,7 +44,8 @@ extension SQLiteStore {
         try command.validate()
         let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
         return try await groupWriter.write { db in
-            let wallet = try SQLiteRows.wallet(db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
+            let wallet = try SQLiteRows.wallet(
+                db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
             let existing = try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId)
             let lots = existing == nil ? try SQLiteRows.spendableLots(db, walletId: wallet.id) : []
             let (result, change) = try Ledger.hold(
@@ -55,7 +57,7 @@ extension SQLiteStore {
 
     public func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
         try Limits.checkIdentifier(attemptId, field: "attemptId")
-        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
+        let (clock, ids) = (self.clockSource, self.idSource)
         return try await groupWriter.write { db in
             let (hold, lot) = try Self.existingHold(db, workspaceId, attemptId)
             let late = hold.state == .released && hold.releaseReason == .timeout
@@ -70,7 +72,7 @@ extension SQLiteStore {
         workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason
     ) async throws -> HoldResult {
         try Limits.checkIdentifier(attemptId, field: "attemptId")
-        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
+        let (clock, ids) = (self.clockSource, self.idSource)
         return try await groupWriter.write { db in
             let (hold, lot) = try Self.existingHold(db, workspaceId, attemptId)
             let (result, change) = try Ledger.release(hold, lot: lot, reason: reason, now: clock.now(), ids: ids)
@@ -124,7 +126,7 @@ extension SQLiteStore {
     // MARK: Background work
 
     public func expireLots(limit: Int) async throws -> Int {
-        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
+        let (clock, ids) = (self.clockSource, self.idSource)
         return try await groupWriter.write { db in
             let now = clock.now()
             let due = try db.rows(
@@ -138,7 +140,7 @@ extension SQLiteStore {
     }
 
     public func releaseTimedOutHolds(limit: Int) async throws -> [Hold] {
-        let (clock, ids, wallets) = (self.clockSource, self.idSource, self.walletCache)
+        let (clock, ids) = (self.clockSource, self.idSource)
         return try await groupWriter.write { db in
             let now = clock.now()
             let due = try db.rows(

@@ -1,5 +1,5 @@
-import Crypto
 import CreditsCore
+import Crypto
 import Foundation
 
 /// An API key of a workspace. Only the SHA-256 of the secret is stored; the secret is shown once.

@@ -21,7 +21,9 @@ struct BenchLedger: AsyncParsableCommand {
         let path = database ?? FileManager.default.currentDirectoryPath + "/callcredits-bench-\(getpid()).sqlite"
         if path.hasPrefix("postgres") { throw ValidationError("PostgreSQL is not available in this build") }
         defer {
-            if ownFile { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+            if ownFile {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
         }
         let folder = (path as NSString).deletingLastPathComponent
         let fsyncBefore = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
@@ -122,4 +124,3 @@ enum LedgerLoad {
         return LoadResult(count: latencies.count, elapsedSeconds: elapsed, latenciesMs: latencies)
     }
 }
-

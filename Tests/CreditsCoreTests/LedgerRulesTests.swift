@@ -9,7 +9,8 @@ struct LedgerRulesTests {
     let ids = SequentialIDs()
     let pool = Wallet(id: "wal_pool", workspaceId: "ws_1", kind: .pool, createdAt: Date(timeIntervalSince1970: 0))
     let member = Wallet(
-        id: "wal_member", workspaceId: "ws_1", kind: .member, memberId: "mem_1", createdAt: Date(timeIntervalSince1970: 0))
+        id: "wal_member", workspaceId: "ws_1", kind: .member, memberId: "mem_1",
+        createdAt: Date(timeIntervalSince1970: 0))
 
     func lot(_ id: String, remaining: Int64, expiresIn: Double? = nil, createdAgo: Double = 0) -> Lot {
         Lot(
@@ -21,7 +22,8 @@ struct LedgerRulesTests {
     @Test("the same attempt id from another wallet is an idempotency conflict")
     func attemptFromOtherWallet() throws {
         let command = HoldCommand(workspaceId: "ws_1", walletId: "wal_pool", attemptId: "a")
-        let (first, _) = try Ledger.hold(command, wallet: pool, existing: nil, lots: [lot("l", remaining: 1)], now: now, ids: ids)
+        let (first, _) = try Ledger.hold(
+            command, wallet: pool, existing: nil, lots: [lot("l", remaining: 1)], now: now, ids: ids)
         var other = command
         other.walletId = member.id
         #expect(throws: LedgerRefusal(.idempotencyConflict, "attempt a already holds a credit from another wallet")) {

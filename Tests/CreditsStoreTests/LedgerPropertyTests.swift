@@ -21,7 +21,10 @@ struct LedgerPropertyTests {
         init(_ value: Int) {
             let parameter = value / 8
             switch value % 8 {
-            case 0: self = .grant(amount: Int64(1 + parameter % 4), expiresInSeconds: parameter % 3 == 0 ? nil : Double(60 * (1 + parameter % 5)))
+            case 0:
+                self = .grant(
+                    amount: Int64(1 + parameter % 4),
+                    expiresInSeconds: parameter % 3 == 0 ? nil : Double(60 * (1 + parameter % 5)))
             case 1, 2: self = .hold(attempt: parameter % 12)
             case 3: self = .capture(attempt: parameter % 12)
             case 4: self = .release(attempt: parameter % 12)

@@ -176,9 +176,13 @@ struct StoreConformanceTests {
         let fixture = try await Fixture.make(backend)
         let store = fixture.store
         let workspace = fixture.workspace
-        #expect(await fixture.refusal { try await store.capture(workspaceId: workspace, attemptId: "nope") } == .unknownAttempt)
         #expect(
-            await fixture.refusal { try await store.release(workspaceId: workspace, attemptId: "nope", reason: .failed) }
+            await fixture.refusal { try await store.capture(workspaceId: workspace, attemptId: "nope") }
+                == .unknownAttempt)
+        #expect(
+            await fixture.refusal {
+                try await store.release(workspaceId: workspace, attemptId: "nope", reason: .failed)
+            }
                 == .unknownAttempt)
     }
 
@@ -205,7 +209,9 @@ struct StoreConformanceTests {
         #expect(await fixture.refusal { try await fixture.grant(Limits.grantAmountMax + 1) } == .invalidRequest)
         #expect(await fixture.refusal { try await fixture.hold("bad attempt id") } == .invalidRequest)
         #expect(await fixture.refusal { try await fixture.hold("a", timeoutSeconds: 1) } == .invalidRequest)
-        #expect(await fixture.refusal { try await fixture.grant(1, key: String(repeating: "k", count: 129)) } == .invalidRequest)
+        #expect(
+            await fixture.refusal { try await fixture.grant(1, key: String(repeating: "k", count: 129)) }
+                == .invalidRequest)
         let page = EntryQuery(workspaceId: fixture.workspace, limit: Limits.pageSizeMax + 1)
         #expect(await fixture.refusal { try await fixture.store.entries(page) } == .invalidRequest)
         let entries = try await fixture.store.entries(EntryQuery(workspaceId: fixture.workspace))

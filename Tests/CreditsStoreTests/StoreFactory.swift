@@ -2,6 +2,7 @@ import CreditsCore
 import CreditsSQLite
 import CreditsStore
 import Foundation
+import Testing
 
 /// The backends every conformance test runs on. PostgreSQL joins when a test server is configured.
 enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
@@ -40,8 +41,6 @@ extension String {
     /// This path with a component appended.
     func appending(_ component: String) -> String { (self as NSString).appendingPathComponent(component) }
 }
-
-import Testing
 
 /// A workspace with its pool, ready for ledger tests.
 struct Fixture {

@@ -99,14 +99,14 @@ public final class PostgresStore: CreditsStore, Service {
     }
 
     public func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
-        let stored = makeKey(workspaceId: workspaceId, key, now: now())
         try await transaction("createAPIKey", .notIdempotent) { connection in
             guard try await workspaceExists(workspaceId, on: connection) else {
                 throw LedgerRefusal(.workspaceNotFound, "no such workspace")
             }
+            let stored = makeKey(workspaceId: workspaceId, key, now: now())
             try await insert(stored, on: connection)
+            return stored
         }
-        return stored
     }
 
     /// Looks a key up by hash alone (no workspace known yet): `api_keys_hash_key` is a unique index.

@@ -66,7 +66,8 @@ extension PostgresStore {
                 var lots: [LotID: Lot] = [:]
                 for row in try await rows(
                     """
-                    SELECT \(unescaped: Columns.lot) FROM lots WHERE workspace_id = \(workspaceId) AND id = ANY(\(lotIds))
+                    SELECT \(unescaped: Columns.lot) FROM lots
+                    WHERE workspace_id = \(workspaceId) AND id = ANY(\(lotIds))
                     ORDER BY id FOR UPDATE
                     """, on: connection)
                 {

@@ -169,8 +169,10 @@ extension PostgresStore {
     func lockLot(_ workspaceId: WorkspaceID, _ lotId: LotID?, on connection: PostgresConnection) async throws -> Lot? {
         guard let lotId else { return nil }
         return try await rows(
-            "SELECT \(unescaped: Columns.lot) FROM lots WHERE workspace_id = \(workspaceId) AND id = \(lotId) FOR UPDATE",
-            on: connection
+            """
+            SELECT \(unescaped: Columns.lot) FROM lots WHERE workspace_id = \(workspaceId) AND id = \(lotId)
+            FOR UPDATE
+            """, on: connection
         ).first.map(Lot.init(row:))
     }
 
@@ -179,7 +181,8 @@ extension PostgresStore {
     ) async throws -> Hold? {
         try await rows(
             """
-            SELECT \(unescaped: Columns.hold) FROM holds WHERE workspace_id = \(workspaceId) AND attempt_id = \(attemptId)
+            SELECT \(unescaped: Columns.hold) FROM holds
+            WHERE workspace_id = \(workspaceId) AND attempt_id = \(attemptId)
             \(unescaped: locking ? "FOR UPDATE" : "")
             """, on: connection
         ).first.map(Hold.init(row:))

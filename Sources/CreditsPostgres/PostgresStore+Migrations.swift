@@ -132,7 +132,10 @@ extension PostgresStore {
                 )
                 """,
                 "CREATE INDEX entries_by_wallet ON entries (workspace_id, wallet_id, id)",
-                "CREATE INDEX entries_by_attempt ON entries (workspace_id, attempt_id, id) WHERE attempt_id IS NOT NULL",
+                """
+                CREATE INDEX entries_by_attempt ON entries (workspace_id, attempt_id, id)
+                    WHERE attempt_id IS NOT NULL
+                """,
                 """
                 CREATE TABLE api_keys (
                     workspace_id text COLLATE "C" NOT NULL REFERENCES workspaces (workspace_id),

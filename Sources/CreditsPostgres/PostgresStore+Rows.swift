@@ -18,9 +18,11 @@ enum Columns {
     static let workspace = "workspace_id, name, time_zone, created_at_ms"
     static let wallet = "workspace_id, id, kind, member_id, created_at_ms"
     static let lot =
-        "workspace_id, id, wallet_id, source, amount, remaining, held, effective_at_ms, expires_at_ms, created_at_ms, reference"
+        "workspace_id, id, wallet_id, source, amount, remaining, held, effective_at_ms, expires_at_ms, "
+        + "created_at_ms, reference"
     static let hold =
-        "workspace_id, id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms, release_reason, needs_reconciliation"
+        "workspace_id, id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms, "
+        + "release_reason, needs_reconciliation"
     static let entry =
         "workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms"
     static let apiKey = "workspace_id, id, name, prefix, hash, created_at_ms, revoked_at_ms"

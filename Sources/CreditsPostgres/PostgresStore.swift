@@ -74,7 +74,8 @@ public final class PostgresStore: CreditsStore, Service {
             try await execute(
                 """
                 INSERT INTO wallets (\(unescaped: Columns.wallet))
-                VALUES (\(pool.workspaceId), \(pool.id), \(pool.kind.rawValue), \(pool.memberId), \(pool.createdAt.millis))
+                VALUES (\(pool.workspaceId), \(pool.id), \(pool.kind.rawValue), \(pool.memberId), \
+                \(pool.createdAt.millis))
                 """, on: connection)
             try await insert(key, on: connection)
         }

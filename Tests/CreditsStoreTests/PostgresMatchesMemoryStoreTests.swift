@@ -113,7 +113,8 @@ struct PostgresMatchesMemoryStoreTests {
         try await twin.run { try await $0.releaseTimedOutHolds(limit: 2) }
         try await twin.run { try await $0.releaseTimedOutHolds(limit: 500) }
         try await twin.run { try await $0.capture(workspaceId: workspaceId, attemptId: "c2") }
-        let balance = try #require(try await twin.run { try await $0.balance(workspaceId: workspaceId, walletId: pool) })
+        let balance = try #require(
+            try await twin.run { try await $0.balance(workspaceId: workspaceId, walletId: pool) })
         if balance.available > .zero {
             try await twin.run { try await $0.credit(credit(-balance.available, .adjustment, key: "drain")) }
         }

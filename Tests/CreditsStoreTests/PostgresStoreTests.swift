@@ -131,7 +131,9 @@ struct PostgresStoreTests {
                 try await store.migrate()
                 #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 2)
                 let created = try await newWorkspace(store, credits: 3)
-                #expect(try await store.balance(workspaceId: created.workspace.id, walletId: created.pool.id).available == 3)
+                #expect(
+                    try await store.balance(workspaceId: created.workspace.id, walletId: created.pool.id).available == 3
+                )
             }
         }
     }
@@ -145,7 +147,9 @@ struct PostgresStoreTests {
                     async let two: Void = second.migrate()
                     _ = try await (one, two)
                     #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 2)
-                    #expect(try await database.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'holds'") == 1)
+                    #expect(
+                        try await database.scalar(
+                            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'holds'") == 1)
                     _ = try await newWorkspace(second, credits: 1)
                 }
             }
@@ -260,7 +264,8 @@ struct PostgresStoreTests {
                             #expect(hold.state == .released)
                             #expect(outcomes[0] == .refused(.holdAlreadyReleased))
                         }
-                        let entries = try await second.entries(EntryQuery(workspaceId: workspaceId, attemptId: attemptId))
+                        let entries = try await second.entries(
+                            EntryQuery(workspaceId: workspaceId, attemptId: attemptId))
                         #expect(entries.entries.filter { $0.kind == .capture || $0.kind == .release }.count == 1)
                     }
                 }

@@ -8,7 +8,9 @@ import Testing
 /// A database of its own for one test, on the server named by `CALLCREDITS_TEST_POSTGRES_URL`
 /// (`scripts/postgres-server start` prints one). Created with CREATE DATABASE, dropped WITH (FORCE) after.
 struct PostgresTestDatabase: Sendable {
-    static let serverURL = ProcessInfo.processInfo.environment["CALLCREDITS_TEST_POSTGRES_URL"]
+    static let serverURL = ProcessInfo.processInfo.environment["CALLCREDITS_TEST_POSTGRES_URL"].flatMap {
+        $0.isEmpty ? nil : $0
+    }
     static var isConfigured: Bool { serverURL != nil }
     /// Connections per store; two stores per test stay well under the throwaway server's max_connections.
     static let poolSize = 10

@@ -1,6 +1,7 @@
 import CreditsCore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// Constraints whose violation means "another process did the same thing first": the loser retries, re-reads
 /// the winner's row and replays its result (or reports a conflict when the content differs).
@@ -33,8 +34,23 @@ extension PostgresStore {
         var attempt = 1
         while true {
             do {
-                return try await client.withTransaction(logger: logger) { connection in
-                    try await body(connection)
+                // BEGIN, body, COMMIT; ROLLBACK when body throws, unless the connection is already gone
+                // (PostgresClient.withTransaction would wait for a ROLLBACK on a terminated connection).
+                return try await client.withConnection { connection in
+                    try await execute("BEGIN", on: connection)
+                    let value: Result
+                    do {
+                        value = try await body(connection)
+                    } catch {
+                        if !connection.isClosed { try? await execute("ROLLBACK", on: connection) }
+                        throw error
+                    }
+                    do {
+                        try await execute("COMMIT", on: connection)
+                    } catch {
+                        throw CommitFailed(cause: error)
+                    }
+                    return value
                 }
             } catch {
                 let (cause, duringCommit) = Self.unwrap(error)
@@ -56,6 +72,11 @@ extension PostgresStore {
                 attempt += 1
             }
         }
+    }
+
+    /// COMMIT failed: whether the transaction committed is unknown when the connection broke.
+    struct CommitFailed: Error {
+        var cause: any Error
     }
 
     /// Runs reads outside a transaction, retrying dropped connections.
@@ -82,8 +103,37 @@ extension PostgresStore {
     }
 
     /// Runs one statement and collects its rows (also surfacing errors that arrive with the rows).
+    ///
+    /// PostgresNIO 1.33.2 writes a query to its channel without a write promise: sent on a connection that the
+    /// server has just terminated (failover, restart, `pg_terminate_backend`), the query is dropped and its
+    /// result never arrives, so the caller would wait forever. The check below runs on the connection's event
+    /// loop after that write, so a dropped query fails as a lost connection (and is retried) instead.
     func rows(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> [PostgresRow] {
-        try await connection.query(query, logger: logger).collect()
+        let promise = connection.eventLoop.makePromise(of: [PostgresRow].self)
+        let once = Once()
+        connection.query(query, logger: logger).whenComplete { result in
+            if once.claim() { promise.completeWith(result.map(\.rows)) }
+        }
+        connection.eventLoop.execute {
+            if connection.isClosed, once.claim() { promise.fail(ConnectionDropped()) }
+        }
+        return try await promise.futureResult.get()
+    }
+
+    /// The connection was closed before a statement's result arrived; nothing is known about the statement.
+    struct ConnectionDropped: Error {}
+
+    /// Lets exactly one of two racing callbacks complete a promise.
+    final class Once: Sendable {
+        private let claimed = Mutex(false)
+
+        /// True for the first caller only.
+        func claim() -> Bool {
+            claimed.withLock { done in
+                defer { done = true }
+                return !done
+            }
+        }
     }
 
     /// Runs one statement whose rows do not matter.
@@ -105,16 +155,18 @@ extension PostgresStore {
     }
 
     static func unwrap(_ error: any Error) -> (cause: any Error, duringCommit: Bool) {
-        guard let transaction = error as? PostgresTransactionError else { return (error, false) }
-        if let cause = transaction.closureError { return (cause, false) }
-        if let cause = transaction.beginError { return (cause, false) }
-        if let cause = transaction.commitError { return (cause, true) }
+        if let failed = error as? CommitFailed { return (failed.cause, true) }
         return (error, false)
     }
 
     static func classify(_ error: any Error) -> Failure {
         if error is LedgerRefusal || error is PostgresStoreError || error is CancellationError { return .final }
+        if error is ConnectionDropped { return .connectionLost }
         guard let psql = error as? PSQLError else { return .permanent }
+        if psql.code == .clientClosedConnection, let underlying = psql.underlying {
+            // The pool noticed a broken connection only when the next query was sent on it: nothing ran.
+            return classify(underlying) == .permanent ? .connectionLost : classify(underlying)
+        }
         switch psql.code {
         case .server:
             let state = psql.serverInfo?[.sqlState] ?? ""

@@ -65,6 +65,15 @@ struct PostgresTestDatabase: Sendable {
         return result
     }
 
+    /// Terminates every other connection to this database, as a server restart or a network cut would.
+    func terminateConnections() async throws -> Int64 {
+        try await scalar(
+            """
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = '\(name)' AND pid <> pg_backend_pid()
+            """)
+    }
+
     private static let logger = Logger(label: "callcredits.tests.postgres")
 
     private static func admin(_ url: String, _ body: (PostgresConnection) async throws -> Void) async throws {
@@ -313,6 +322,51 @@ struct PostgresStoreTests {
             #expect(balance.available == 60)
             #expect(try await first.expireLots(limit: 500) == 0)
             #expect(try await second.verify() == [])
+        }
+    }
+    @Test("holds keep the ledger exact while connections are cut: retries replay, never double-spend")
+    func droppedConnectionsAreRetried() async throws {
+        try await withTwoPostgresStores { first, second, database in
+            let created = try await newWorkspace(first, credits: 100)
+            let cutter = Task {
+                var cut: Int64 = 0
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(40))
+                    cut += (try? await database.terminateConnections()) ?? 0
+                }
+                return cut
+            }
+            let outcomes = try await withThrowingTaskGroup(of: (String, Bool).self) { group in
+                for index in 0..<150 {
+                    let store = index.isMultiple(of: 2) ? first : second
+                    let attemptId = "cut-\(index)"
+                    group.addTask {
+                        do {
+                            _ = try await store.hold(
+                                HoldCommand(
+                                    workspaceId: created.workspace.id, walletId: created.pool.id, attemptId: attemptId))
+                            return (attemptId, true)
+                        } catch is LedgerRefusal {
+                            return (attemptId, false)
+                        } catch let error as PostgresStoreError {
+                            // Retries exhausted: allowed, but the description must not leak SQL.
+                            #expect(!error.description.contains("SELECT"))
+                            return (attemptId, false)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String: Bool]()) { $0[$1.0] = $1.1 }
+            }
+            cutter.cancel()
+            let cut = await cutter.value
+            #expect(cut > 0, "the test should actually have cut connections")
+            for (attemptId, succeeded) in outcomes where succeeded {
+                #expect(try await first.hold(workspaceId: created.workspace.id, attemptId: attemptId) != nil)
+            }
+            let balance = try await second.balance(workspaceId: created.workspace.id, walletId: created.pool.id)
+            #expect(balance.available + balance.held == 100)
+            #expect(outcomes.values.filter { $0 }.count <= 100)
+            #expect(try await first.verify() == [])
         }
     }
 }

@@ -369,4 +369,37 @@ struct PostgresStoreTests {
             #expect(try await first.verify() == [])
         }
     }
+    @Test("captures racing the timeout sweeper from another process still charge each attempt exactly once")
+    func capturesRacingTheSweeper() async throws {
+        let clock = ManualClock()
+        try await withTwoPostgresStores(clock: clock) { first, second, _ in
+            let created = try await newWorkspace(first, credits: 50)
+            let workspaceId = created.workspace.id
+            for index in 0..<30 {
+                _ = try await first.hold(
+                    HoldCommand(
+                        workspaceId: workspaceId, walletId: created.pool.id, attemptId: "late-\(index)",
+                        timeoutSeconds: 60))
+            }
+            clock.advance(seconds: 120)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await first.releaseTimedOutHolds(limit: 500) }
+                for index in 0..<30 {
+                    group.addTask {
+                        let result = try await second.capture(workspaceId: workspaceId, attemptId: "late-\(index)")
+                        #expect(result.hold.state == .captured)
+                        #expect(!result.replayed)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Whether the sweeper released a hold first (then the capture charged it anew) or the capture came
+            // first, every attempt is charged once and nothing stays held.
+            let balance = try await first.balance(workspaceId: workspaceId, walletId: created.pool.id)
+            #expect(balance.held == 0)
+            #expect(balance.available == 20)
+            #expect(try await first.releaseTimedOutHolds(limit: 500) == [])
+            #expect(try await second.verify() == [])
+        }
+    }
 }

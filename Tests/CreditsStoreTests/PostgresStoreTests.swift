@@ -403,3 +403,25 @@ struct PostgresStoreTests {
         }
     }
 }
+
+@Suite("PostgresStore configuration")
+struct PostgresStoreConfigurationTests {
+    @Test(
+        "a database URL that cannot be read is refused without echoing it",
+        arguments: [
+            "mysql://user:s3cret@host/db", "postgres://user:s3cret@/db", "not a url",
+            "postgres://user:s3cret@host/db?sslmode=sometimes", "postgres://user:s3cret@host/db?pool_size=0",
+            "postgres://user:s3cret@host/db?pool_size=100000",
+        ])
+    func invalidURL(_ url: String) throws {
+        let error = try #require(throws: PostgresStoreError.self) { try PostgresStore(url: url) }
+        #expect(error.code == .invalidURL)
+        #expect(!error.description.contains("s3cret"))
+    }
+
+    @Test("a postgres URL with options makes a store without connecting")
+    func validURL() throws {
+        _ = try PostgresStore(url: "postgres://user:s3cret@127.0.0.1:1/db?sslmode=disable&pool_size=5")
+        _ = try PostgresStore(url: "postgresql://127.0.0.1/db")
+    }
+}

@@ -42,6 +42,7 @@ let package = Package(
                 "CreditsCore", "CreditsStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -79,6 +80,7 @@ let package = Package(
                 "CreditsCore", "CreditsStore", "CreditsSQLite", "CreditsPostgres",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

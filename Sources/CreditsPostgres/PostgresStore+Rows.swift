@@ -1,0 +1,171 @@
+import CreditsCore
+import CreditsStore
+import Foundation
+import PostgresNIO
+
+// How ledger values map onto rows. Times are bigint milliseconds since 1970 (UTC), the precision that
+// `JSONEncoder.ledger` keeps; credits are bigint counts.
+
+extension Date {
+    /// Milliseconds since 1970, rounded (not truncated, so 0.1229999 s × 1000 still gives 123).
+    var millis: Int64 { Int64((timeIntervalSince1970 * 1000).rounded()) }
+
+    init(millis: Int64) { self.init(timeIntervalSince1970: Double(millis) / 1000) }
+}
+
+/// Column lists, in the order the `init(row:)` decoders below read them.
+enum Columns {
+    static let workspace = "workspace_id, name, time_zone, created_at_ms"
+    static let wallet = "workspace_id, id, kind, member_id, created_at_ms"
+    static let lot =
+        "workspace_id, id, wallet_id, source, amount, remaining, held, effective_at_ms, expires_at_ms, "
+        + "created_at_ms, reference"
+    static let hold =
+        "workspace_id, id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms, "
+        + "release_reason, needs_reconciliation"
+    static let entry =
+        "workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms"
+    static let apiKey = "workspace_id, id, name, prefix, hash, created_at_ms, revoked_at_ms"
+}
+
+/// A stored enum value that no case matches.
+func decodeEnum<T: RawRepresentable>(_ raw: String, as type: T.Type) throws(PostgresStoreError) -> T
+where T.RawValue == String {
+    guard let value = T(rawValue: raw) else { throw PostgresStoreError(.corruptRow, operation: "decode \(T.self)") }
+    return value
+}
+
+extension Workspace {
+    init(row: PostgresRow) throws {
+        let (id, name, timeZone, createdAt) = try row.decode((String, String, String, Int64).self)
+        self.init(id: id, name: name, timeZone: timeZone, createdAt: Date(millis: createdAt))
+    }
+}
+
+extension Wallet {
+    init(row: PostgresRow) throws {
+        let (workspaceId, id, kind, memberId, createdAt) = try row.decode(
+            (String, String, String, String?, Int64).self)
+        self.init(
+            id: id, workspaceId: workspaceId, kind: try decodeEnum(kind, as: WalletKind.self), memberId: memberId,
+            createdAt: Date(millis: createdAt))
+    }
+}
+
+extension Lot {
+    init(row: PostgresRow) throws {
+        let (workspaceId, id, walletId, source, amount, remaining, held, effectiveAt, expiresAt, createdAt, reference) =
+            try row.decode((String, String, String, String, Int64, Int64, Int64, Int64, Int64?, Int64, String?).self)
+        self.init(
+            id: id, workspaceId: workspaceId, walletId: walletId, source: try decodeEnum(source, as: LotSource.self),
+            amount: Credits(amount), remaining: Credits(remaining), held: Credits(held),
+            effectiveAt: Date(millis: effectiveAt), expiresAt: expiresAt.map(Date.init(millis:)),
+            createdAt: Date(millis: createdAt), reference: reference)
+    }
+}
+
+extension Hold {
+    init(row: PostgresRow) throws {
+        let (workspaceId, id, walletId, lotId, attemptId, state, createdAt, expiresAt, endedAt, reason, reconcile) =
+            try row.decode((String, String, String, String?, String, String, Int64, Int64, Int64?, String?, Bool).self)
+        self.init(
+            id: id, workspaceId: workspaceId, walletId: walletId, lotId: lotId, attemptId: attemptId,
+            state: try decodeEnum(state, as: HoldState.self), createdAt: Date(millis: createdAt),
+            expiresAt: Date(millis: expiresAt), endedAt: endedAt.map(Date.init(millis:)),
+            releaseReason: try reason.map { raw throws(PostgresStoreError) in
+                try decodeEnum(raw, as: ReleaseReason.self)
+            },
+            needsReconciliation: reconcile)
+    }
+}
+
+extension LedgerEntry {
+    init(row: PostgresRow) throws {
+        let (workspaceId, id, walletId, lotId, holdId, attemptId, kind, amount, reason, createdAt) =
+            try row.decode((String, String, String, String?, String?, String?, String, Int64, String, Int64).self)
+        self.init(
+            id: id, workspaceId: workspaceId, walletId: walletId, lotId: lotId, holdId: holdId, attemptId: attemptId,
+            kind: try decodeEnum(kind, as: EntryKind.self), amount: Credits(amount), reason: reason,
+            createdAt: Date(millis: createdAt))
+    }
+}
+
+extension APIKey {
+    init(row: PostgresRow) throws {
+        let (workspaceId, id, name, prefix, hash, createdAt, revokedAt) = try row.decode(
+            (String, String, String, String, String, Int64, Int64?).self)
+        self.init(
+            id: id, workspaceId: workspaceId, name: name, prefix: prefix, hash: hash,
+            createdAt: Date(millis: createdAt), revokedAt: revokedAt.map(Date.init(millis:)))
+    }
+}
+
+// MARK: Writes
+
+extension PostgresStore {
+    /// Writes what `Ledger` decided, in the order the foreign keys need: lots, holds, then entries.
+    func write(_ change: LedgerChange, on connection: PostgresConnection) async throws {
+        for lot in change.insertedLots { try await insert(lot, on: connection) }
+        for lot in change.updatedLots { try await update(lot, on: connection) }
+        for hold in change.insertedHolds { try await insert(hold, on: connection) }
+        for hold in change.updatedHolds { try await update(hold, on: connection) }
+        for entry in change.entries { try await insert(entry, on: connection) }
+    }
+
+    func insert(_ lot: Lot, on connection: PostgresConnection) async throws {
+        try await execute(
+            """
+            INSERT INTO lots (\(unescaped: Columns.lot)) VALUES (\(lot.workspaceId), \(lot.id), \(lot.walletId), \
+            \(lot.source.rawValue), \(lot.amount.count), \(lot.remaining.count), \(lot.held.count), \
+            \(lot.effectiveAt.millis), \(lot.expiresAt?.millis), \(lot.createdAt.millis), \(lot.reference))
+            """, on: connection)
+    }
+
+    /// Only `remaining` and `held` of a lot ever change; everything else is fixed when it is granted.
+    func update(_ lot: Lot, on connection: PostgresConnection) async throws {
+        let updated = try await rows(
+            """
+            UPDATE lots SET remaining = \(lot.remaining.count), held = \(lot.held.count)
+            WHERE workspace_id = \(lot.workspaceId) AND id = \(lot.id) RETURNING id
+            """, on: connection)
+        guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update lot") }
+    }
+
+    func insert(_ hold: Hold, on connection: PostgresConnection) async throws {
+        try await execute(
+            """
+            INSERT INTO holds (\(unescaped: Columns.hold)) VALUES (\(hold.workspaceId), \(hold.id), \(hold.walletId), \
+            \(hold.lotId), \(hold.attemptId), \(hold.state.rawValue), \(hold.createdAt.millis), \
+            \(hold.expiresAt.millis), \(hold.endedAt?.millis), \(hold.releaseReason?.rawValue), \
+            \(hold.needsReconciliation))
+            """, on: connection)
+    }
+
+    func update(_ hold: Hold, on connection: PostgresConnection) async throws {
+        let updated = try await rows(
+            """
+            UPDATE holds SET lot_id = \(hold.lotId), state = \(hold.state.rawValue), \
+            ended_at_ms = \(hold.endedAt?.millis), release_reason = \(hold.releaseReason?.rawValue), \
+            needs_reconciliation = \(hold.needsReconciliation)
+            WHERE workspace_id = \(hold.workspaceId) AND id = \(hold.id) RETURNING id
+            """, on: connection)
+        guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update hold") }
+    }
+
+    func insert(_ entry: LedgerEntry, on connection: PostgresConnection) async throws {
+        try await execute(
+            """
+            INSERT INTO entries (\(unescaped: Columns.entry)) VALUES (\(entry.workspaceId), \(entry.id), \
+            \(entry.walletId), \(entry.lotId), \(entry.holdId), \(entry.attemptId), \(entry.kind.rawValue), \
+            \(entry.amount.count), \(entry.reason), \(entry.createdAt.millis))
+            """, on: connection)
+    }
+
+    func insert(_ key: APIKey, on connection: PostgresConnection) async throws {
+        try await execute(
+            """
+            INSERT INTO api_keys (\(unescaped: Columns.apiKey)) VALUES (\(key.workspaceId), \(key.id), \(key.name), \
+            \(key.prefix), \(key.hash), \(key.createdAt.millis), \(key.revokedAt?.millis))
+            """, on: connection)
+    }
+}

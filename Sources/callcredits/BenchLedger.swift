@@ -19,7 +19,9 @@ struct BenchLedger: AsyncParsableCommand {
     func run() async throws {
         let ownFile = database == nil
         let path = database ?? FileManager.default.currentDirectoryPath + "/callcredits-bench-\(getpid()).sqlite"
-        if path.hasPrefix("postgres") { throw ValidationError("PostgreSQL is not available in this build") }
+        if path.hasPrefix("postgres") {
+            return try await PostgresLedgerBench.run(url: path, concurrency: concurrency, seconds: seconds)
+        }
         defer {
             if ownFile {
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }

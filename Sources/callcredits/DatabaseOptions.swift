@@ -1,10 +1,9 @@
 import ArgumentParser
 import CreditsCore
+import CreditsPostgres
 import CreditsSQLite
 import CreditsStore
 import Foundation
-import Logging
-import ServiceLifecycle
 
 /// `--database`: an SQLite file path (the embedded default) or a `postgres://` URL.
 struct DatabaseOptions: ParsableArguments {
@@ -25,17 +24,13 @@ struct DatabaseOptions: ParsableArguments {
         clock: any CreditsClock = SystemClock(), _ body: (any CreditsStore) async throws -> T
     ) async throws -> T {
         if isPostgres {
-            throw ValidationError("PostgreSQL is not available in this build")
+            return try await PostgresStore.withStore(url: resolved, clock: clock) { store in
+                try await store.migrate()
+                return try await body(store)
+            }
         }
         let store = try SQLiteStore(path: resolved, clock: clock)
         try await store.migrate()
         return try await body(store)
-    }
-
-    /// Opens and migrates the store for `serve`, passing the services it needs running alongside.
-    func withServingStore(
-        logger: Logger, _ body: (any CreditsStore, [any Service]) async throws -> Void
-    ) async throws {
-        try await withStore { store in try await body(store, []) }
     }
 }

@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("the admin token must be at least 16 characters")
         }
         let configuration = ServerConfiguration(port: resolvedPort, adminToken: token)
-        try await options.withServingStore(logger: logger) { store, services in
+        try await options.withStore { store in
             logger.info(
                 "serving",
                 metadata: [
@@ -32,7 +32,7 @@ struct Serve: AsyncParsableCommand {
                     "database": "\(options.resolved.redactingPassword)",
                     "operatorRoutes": "\(token == nil ? "off (set CALLCREDITS_ADMIN_TOKEN)" : "on")",
                 ])
-            let app = buildApplication(configuration: configuration, store: store, services: services, logger: logger)
+            let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()
         }
     }

@@ -33,7 +33,7 @@ struct PostgresTestDatabase: Sendable {
         }
     }
 
-    static func create() async throws -> PostgresTestDatabase {
+    static func create(poolSize: Int = poolSize) async throws -> PostgresTestDatabase {
         let server = try #require(serverURL, "CALLCREDITS_TEST_POSTGRES_URL is not set")
         let name = "cc_test_" + String((0..<16).map { _ in "abcdefghijklmnopqrstuvwxyz".randomElement()! })
         try await admin(server) { connection in

@@ -1,31 +1,51 @@
 import CreditsCore
+import CreditsPostgres
 import CreditsSQLite
 import CreditsStore
 import Foundation
 import Testing
 
-/// The backends every conformance test runs on. PostgreSQL joins when a test server is configured.
-enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
+/// The backends every conformance test runs on. PostgreSQL joins when a test server is configured
+/// (`CALLCREDITS_TEST_POSTGRES_URL`, set by scripts/test).
+enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringConvertible, Sendable {
     case memory
     case sqlite
+    case postgres
 
     var testDescription: String { rawValue }
+    var description: String { rawValue }
 
-    static var all: [Backend] { allCases }
+    static var all: [Backend] { allCases.filter { $0 != .postgres || PostgresTestDatabase.isConfigured } }
 
-    /// A fresh, migrated store on this backend with an injected clock and predictable ids.
+    /// A fresh, migrated store on this backend with an injected clock and predictable ids, and whatever must
+    /// stay alive while it is used (PostgreSQL's connection pool).
     func makeStore(clock: ManualClock = ManualClock(), ids: any IDSource = SequentialIDs()) async throws
-        -> any CreditsStore
+        -> (store: any CreditsStore, keepAlive: (any AnyObject & Sendable)?)
     {
         switch self {
         case .memory:
-            return MemoryStore(clock: clock, ids: ids)
+            return (MemoryStore(clock: clock, ids: ids), nil)
         case .sqlite:
             let store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
             try await store.migrate()
-            return store
+            return (store, nil)
+        case .postgres:
+            let database = try await PostgresTestDatabase.create(poolSize: 4)
+            let store = try PostgresStore(url: database.url, clock: clock, ids: ids)
+            let pool = RunningPool(Task { try await store.run() })
+            try await store.migrate()
+            return (store, pool)
         }
     }
+}
+
+/// Runs a PostgreSQL store's connection pool until the test that made it lets go of it.
+final class RunningPool: Sendable {
+    private let task: Task<Void, any Error>
+
+    init(_ task: Task<Void, any Error>) { self.task = task }
+
+    deinit { task.cancel() }
 }
 
 /// Throwaway folders for test databases, removed by the OS's temporary-file cleanup.
@@ -48,19 +68,22 @@ struct Fixture {
     let clock: ManualClock
     let workspace: WorkspaceID
     let pool: WalletID
+    var keepAlive: (any AnyObject & Sendable)?
 
     static func make(_ backend: Backend, clock: ManualClock = ManualClock()) async throws -> Fixture {
-        let store = try await backend.makeStore(clock: clock)
+        let (store, keepAlive) = try await backend.makeStore(clock: clock)
         let created = try await store.createWorkspace(
             NewWorkspace(name: "Acme", timeZone: "Europe/Berlin", firstKey: APIKeySecret.generate(name: "first").key))
-        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
+        return Fixture(
+            store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id, keepAlive: keepAlive)
     }
 
     /// A second workspace in the same store.
     func another() async throws -> Fixture {
         let created = try await store.createWorkspace(
             NewWorkspace(name: "Other", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
-        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
+        return Fixture(
+            store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id, keepAlive: keepAlive)
     }
 
     /// Grants `amount` credits to the pool, expiring after `expiresInSeconds` when given.

@@ -36,7 +36,8 @@ class Server:
 
     def start(self) -> "Server":
         env = dict(os.environ, CALLCREDITS_ADMIN_TOKEN=ADMIN_TOKEN)
-        self.log = open(f"{self.database}.{self.port}.log", "ab")
+        log_name = self.database if not self.database.startswith("postgres") else f"/tmp/callcredits-{self.port}"
+        self.log = open(f"{log_name}.{self.port}.log", "ab")
         self.process = subprocess.Popen(
             [BINARY, "serve", "--port", str(self.port), "--database", self.database],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
@@ -75,6 +76,17 @@ class Server:
             headers={"Idempotency-Key": "initial-grant"})
         assert grant.status_code == 201, grant.text
         return {"id": workspace_id, "key": body["apiKey"]["secret"]}
+
+
+POSTGRES_URL = os.environ.get("CALLCREDITS_TEST_POSTGRES_URL", "")
+
+
+def fresh_postgres_database(name: str) -> str:
+    """A new, empty database on the test server; returns its URL."""
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    subprocess.run(["psql", POSTGRES_URL, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
+    subprocess.run(["psql", POSTGRES_URL, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
+    return f"{base}/{name}"
 
 
 @pytest.fixture

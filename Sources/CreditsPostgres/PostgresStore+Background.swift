@@ -5,7 +5,7 @@ import PostgresNIO
 
 extension PostgresStore {
     /// Expires up to `limit` due lots. Candidates are found across workspaces without locks; then each
-    /// workspace's share is locked with `FOR UPDATE SKIP LOCKED` and re-checked in its own transaction, so
+    /// workspace's share is locked with `FOR NO KEY UPDATE SKIP LOCKED` and re-checked in its own transaction, so
     /// several sweepers (and holds in progress) never wait on each other and never expire a lot twice.
     public func expireLots(limit: Int) async throws -> Int {
         guard limit > 0 else { return 0 }
@@ -27,7 +27,7 @@ extension PostgresStore {
                     SELECT \(unescaped: Columns.lot) FROM lots
                     WHERE workspace_id = \(workspaceId) AND id = ANY(\(lotIds))
                       AND expires_at_ms <= \(now.millis) AND remaining > 0
-                    ORDER BY id FOR UPDATE SKIP LOCKED
+                    ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
                     """, on: connection
                 ).map(Lot.init(row:))
                 for lot in lots { try await write(Ledger.expire(lot, now: now, ids: ids), on: connection) }
@@ -59,7 +59,7 @@ extension PostgresStore {
                     SELECT \(unescaped: Columns.hold) FROM holds
                     WHERE workspace_id = \(workspaceId) AND id = ANY(\(holdIds))
                       AND state = 'held' AND expires_at_ms <= \(now.millis)
-                    ORDER BY id FOR UPDATE SKIP LOCKED
+                    ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
                     """, on: connection
                 ).map(Hold.init(row:))
                 let lotIds = Array(Set(holds.compactMap(\.lotId)))
@@ -68,7 +68,7 @@ extension PostgresStore {
                     """
                     SELECT \(unescaped: Columns.lot) FROM lots
                     WHERE workspace_id = \(workspaceId) AND id = ANY(\(lotIds))
-                    ORDER BY id FOR UPDATE
+                    ORDER BY id FOR NO KEY UPDATE
                     """, on: connection)
                 {
                     let lot = try Lot(row: row)

@@ -138,7 +138,7 @@ extension PostgresStore {
         let found = try await rows(
             """
             SELECT \(unescaped: Columns.wallet) FROM wallets WHERE workspace_id = \(workspaceId) AND id = \(walletId)
-            \(unescaped: locking ? "FOR UPDATE" : "")
+            \(unescaped: locking ? "FOR NO KEY UPDATE" : "")
             """, on: connection)
         if let row = found.first { return try Wallet(row: row) }
         guard try await workspaceExists(workspaceId, on: connection) else {
@@ -161,7 +161,7 @@ extension PostgresStore {
             """
             SELECT \(unescaped: Columns.lot) FROM lots
             WHERE workspace_id = \(wallet.workspaceId) AND wallet_id = \(wallet.id) AND remaining > 0
-            ORDER BY id FOR UPDATE
+            ORDER BY id FOR NO KEY UPDATE
             """, on: connection
         ).map(Lot.init(row:))
     }
@@ -171,7 +171,7 @@ extension PostgresStore {
         return try await rows(
             """
             SELECT \(unescaped: Columns.lot) FROM lots WHERE workspace_id = \(workspaceId) AND id = \(lotId)
-            FOR UPDATE
+            FOR NO KEY UPDATE
             """, on: connection
         ).first.map(Lot.init(row:))
     }
@@ -183,7 +183,7 @@ extension PostgresStore {
             """
             SELECT \(unescaped: Columns.hold) FROM holds
             WHERE workspace_id = \(workspaceId) AND attempt_id = \(attemptId)
-            \(unescaped: locking ? "FOR UPDATE" : "")
+            \(unescaped: locking ? "FOR NO KEY UPDATE" : "")
             """, on: connection
         ).first.map(Hold.init(row:))
     }

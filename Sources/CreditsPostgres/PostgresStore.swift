@@ -9,7 +9,7 @@ import ServiceLifecycle
 ///
 /// Each operation opens a transaction, loads and locks the rows it needs, asks `Ledger` what happens and
 /// writes the returned `LedgerChange` before committing. Spending is serialised per wallet by locking the
-/// wallet row (`SELECT … FOR UPDATE`) before its lots are read; a hold's ending is serialised by locking the
+/// wallet row (`SELECT … FOR NO KEY UPDATE`) before its lots are read; a hold's ending is serialised by locking the
 /// hold row. Lock order is always wallet → lots (by id) or hold → wallet → lots, so processes do not deadlock.
 /// Every transaction touches one workspace only, so the schema can be sharded by workspace (docs/postgres.md).
 ///

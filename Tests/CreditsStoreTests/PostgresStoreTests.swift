@@ -194,6 +194,37 @@ struct PostgresStoreTests {
         }
     }
 
+    @Test("holds and captures on one wallet from two processes never deadlock")
+    func holdsAndCapturesDoNotDeadlock() async throws {
+        try await withTwoPostgresStores { first, second, database in
+            let created = try await newWorkspace(first, credits: 1_000)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<32 {
+                    let store = caller.isMultiple(of: 2) ? first : second
+                    group.addTask {
+                        for index in 0..<5 {
+                            let attempt = "lifecycle-\(caller)-\(index)"
+                            try await store.hold(
+                                HoldCommand(
+                                    workspaceId: created.workspace.id, walletId: created.pool.id, attemptId: attempt))
+                            try await store.capture(workspaceId: created.workspace.id, attemptId: attempt)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Row locks that conflict with foreign-key checks made holds and captures deadlock (PostgreSQL
+            // breaks a deadlock after deadlock_timeout and counts it here).
+            try await Task.sleep(for: .milliseconds(700))
+            let deadlocks = try await database.scalar(
+                "SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+            #expect(deadlocks == 0)
+            let balance = try await first.balance(workspaceId: created.workspace.id, walletId: created.pool.id)
+            #expect(balance.available == 840 && balance.held == 0)
+            #expect(try await first.verify() == [])
+        }
+    }
+
     @Test("one credit command sent concurrently from two processes lands once")
     func concurrentCreditWithOneKeyLandsOnce() async throws {
         try await withTwoPostgresStores { first, second, _ in

@@ -5,6 +5,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 import pytest
@@ -87,6 +88,39 @@ def fresh_postgres_database(name: str) -> str:
     subprocess.run(["psql", POSTGRES_URL, "-q", "-c", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
     subprocess.run(["psql", POSTGRES_URL, "-q", "-c", f'CREATE DATABASE "{name}"'], check=True)
     return f"{base}/{name}"
+
+
+def burst_of_holds(servers: list, key: str, threads: int, stop: threading.Event):
+    """Sends holds from `threads` threads (spread over `servers`) until `stop`.
+
+    Returns the list that collects the attempt ids acknowledged with 201, and the threads. A thread whose
+    server stops answering stops too (unless another server is left to it: then it keeps trying).
+    """
+    acknowledged: list[str] = []
+    lock = threading.Lock()
+
+    def caller(number: int) -> None:
+        server = servers[number % len(servers)]
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {key}"
+        index = 0
+        while not stop.is_set():
+            attempt = f"t{number}-{index}"
+            index += 1
+            try:
+                response = session.post(server.url + "/v1/holds", json={"attemptId": attempt}, timeout=10)
+            except requests.RequestException:
+                if server.process.poll() is not None:
+                    return
+                continue
+            if response.status_code == 201:
+                with lock:
+                    acknowledged.append(attempt)
+
+    workers = [threading.Thread(target=caller, args=(n,)) for n in range(threads)]
+    for worker in workers:
+        worker.start()
+    return acknowledged, workers
 
 
 @pytest.fixture

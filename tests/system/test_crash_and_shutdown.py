@@ -4,33 +4,7 @@ import time
 
 import requests
 
-from conftest import Server, run_cli
-
-
-def burst_of_holds(server: Server, key: str, threads: int, stop: threading.Event) -> list[str]:
-    """Sends holds from `threads` threads until `stop`; returns the attempt ids acknowledged with 201."""
-    acknowledged: list[str] = []
-    lock = threading.Lock()
-
-    def caller(number: int) -> None:
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {key}"
-        index = 0
-        while not stop.is_set():
-            attempt = f"t{number}-{index}"
-            index += 1
-            try:
-                response = session.post(server.url + "/v1/holds", json={"attemptId": attempt}, timeout=5)
-            except requests.RequestException:
-                return
-            if response.status_code == 201:
-                with lock:
-                    acknowledged.append(attempt)
-
-    workers = [threading.Thread(target=caller, args=(n,)) for n in range(threads)]
-    for worker in workers:
-        worker.start()
-    return acknowledged, workers
+from conftest import Server, burst_of_holds, run_cli
 
 
 def held_on_restart(database: str, key: str, attempts: list[str]) -> tuple[list[str], dict]:
@@ -48,7 +22,7 @@ def held_on_restart(database: str, key: str, attempts: list[str]) -> tuple[list[
 def test_sigkill_mid_burst_loses_no_acknowledged_hold(server, database):
     workspace = server.create_workspace(credits=1_000_000)
     stop = threading.Event()
-    acknowledged, workers = burst_of_holds(server, workspace["key"], threads=32, stop=stop)
+    acknowledged, workers = burst_of_holds([server], workspace["key"], threads=32, stop=stop)
     time.sleep(2.0)
     server.kill()
     stop.set()
@@ -67,7 +41,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_hold(server, database):
 def test_sigterm_mid_burst_shuts_down_gracefully_and_loses_nothing(server, database):
     workspace = server.create_workspace(credits=1_000_000)
     stop = threading.Event()
-    acknowledged, workers = burst_of_holds(server, workspace["key"], threads=16, stop=stop)
+    acknowledged, workers = burst_of_holds([server], workspace["key"], threads=16, stop=stop)
     time.sleep(1.0)
     code = server.terminate()
     stop.set()

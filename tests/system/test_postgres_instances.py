@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from conftest import POSTGRES_URL, Server, fresh_postgres_database, run_cli
+from conftest import POSTGRES_URL, Server, burst_of_holds, fresh_postgres_database, run_cli
 
 pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="CALLCREDITS_TEST_POSTGRES_URL is not set")
 
@@ -69,31 +69,8 @@ def test_sigkill_of_one_instance_mid_burst_loses_no_acknowledged_hold(two_server
     url, (a, b) = two_servers
     workspace = a.create_workspace(credits=1_000_000)
     key = workspace["key"]
-    acknowledged: list[str] = []
-    lock = threading.Lock()
     stop = threading.Event()
-
-    def caller(number: int) -> None:
-        server = (a, b)[number % 2]
-        session = requests.Session()
-        session.headers["Authorization"] = f"Bearer {key}"
-        index = 0
-        while not stop.is_set():
-            attempt = f"k{number}-{index}"
-            index += 1
-            try:
-                response = session.post(server.url + "/v1/holds", json={"attemptId": attempt}, timeout=10)
-            except requests.RequestException:
-                if server is a:
-                    return
-                continue
-            if response.status_code == 201:
-                with lock:
-                    acknowledged.append(attempt)
-
-    workers = [threading.Thread(target=caller, args=(n,)) for n in range(32)]
-    for worker in workers:
-        worker.start()
+    acknowledged, workers = burst_of_holds([a, b], key, threads=32, stop=stop)
     time.sleep(2.0)
     a.kill()
     time.sleep(1.0)

@@ -127,7 +127,11 @@ public struct CycleCalendar: Hashable, Sendable {
         var low = wallTime.addingTimeInterval(-TimeInterval(max(offsetBefore, offsetAfter)))
         var high = wallTime.addingTimeInterval(-TimeInterval(min(offsetBefore, offsetAfter)))
         let oldOffset = timeZone.secondsFromGMT(for: low)
-        precondition(low < high && timeZone.secondsFromGMT(for: high) != oldOffset, "no gap at \(wallTime)")
+        guard low < high, timeZone.secondsFromGMT(for: high) != oldOffset else {
+            // Two offset changes within a day of each other (historic tz data only): read the wall clock in the
+            // later offset rather than stop the reset scheduler over it.
+            return wallTime.addingTimeInterval(-TimeInterval(offsetAfter))
+        }
         low = Date(timeIntervalSince1970: low.timeIntervalSince1970.rounded(.down))
         high = Date(timeIntervalSince1970: high.timeIntervalSince1970.rounded(.up))
         while high.timeIntervalSince(low) > 1 {

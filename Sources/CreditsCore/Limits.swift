@@ -18,6 +18,14 @@ public enum Limits {
     public static let sweepBatchMax = 500
     /// Longest workspace name.
     public static let nameLengthMax = 200
+    /// Years a billing-cycle anchor may fall in: anything else is a typo, not a subscription.
+    public static let cycleAnchorYears = 2000...2200
+    /// Furthest cycle from the anchor the calendar computes (1,000 years of months either way).
+    public static let cycleIndexMax = 12_000
+    /// Longest plan name.
+    public static let planNameLengthMax = 200
+    /// Highest plan price in minor units (cents): 10 million in the major unit.
+    public static let planPriceMinorMax: Int64 = 1_000_000_000
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

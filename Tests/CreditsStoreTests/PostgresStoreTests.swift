@@ -204,10 +204,10 @@ struct PostgresStoreTests {
                     group.addTask {
                         for index in 0..<5 {
                             let attempt = "lifecycle-\(caller)-\(index)"
-                            try await store.hold(
+                            _ = try await store.hold(
                                 HoldCommand(
                                     workspaceId: created.workspace.id, walletId: created.pool.id, attemptId: attempt))
-                            try await store.capture(workspaceId: created.workspace.id, attemptId: attempt)
+                            _ = try await store.capture(workspaceId: created.workspace.id, attemptId: attempt)
                         }
                     }
                 }

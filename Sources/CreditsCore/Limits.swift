@@ -18,6 +18,16 @@ public enum Limits {
     public static let sweepBatchMax = 500
     /// Longest workspace name.
     public static let nameLengthMax = 200
+    /// Largest recipient CSV upload (128 MiB: a million recipients with several numbers and names each).
+    public static let csvBytesMax = 134_217_728
+    /// Most data rows (recipients) in one recipient CSV, the header not counted.
+    public static let csvRowsMax = 1_000_000
+    /// Most columns in one recipient CSV.
+    public static let csvColumnsMax = 200
+    /// Most row errors listed in one import; beyond it they are only counted.
+    public static let csvRowErrorsMax = 1_000
+    /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
+    public static let csvNameBytesMax = 200
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

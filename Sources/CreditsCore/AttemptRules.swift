@@ -46,7 +46,8 @@ public enum AttemptRules {
         let connected = state.charge == .captured
         switch event {
         case .dncFiltered, .completed(.dnc):
-            throw CallRefusal(.invalidAttemptEvent, "the attempt is already dialed; a DNC filter applies before dialing")
+            throw CallRefusal(
+                .invalidAttemptEvent, "the attempt is already dialed; a DNC filter applies before dialing")
         case .dialingStarted:
             return AttemptTransition(state: state, action: .none, disposition: .duplicate)
         case .connected(let party):

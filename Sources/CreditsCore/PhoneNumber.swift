@@ -18,7 +18,8 @@ public enum PhoneNumberError: String, Error, Hashable, Sendable, Codable, CaseIt
     public var message: String {
         switch self {
         case .empty: "the number is empty"
-        case .invalidCharacters: "the number may hold only digits, a leading + or 00, spaces, dashes, dots and parentheses"
+        case .invalidCharacters:
+            "the number may hold only digits, a leading + or 00, spaces, dashes, dots and parentheses"
         case .tooShort: "the number has too few digits"
         case .tooLong: "the number has too many digits"
         case .invalidCountryCode: "a country code cannot start with 0"

@@ -10,7 +10,9 @@ public struct Recipient: Hashable, Sendable, Codable {
     /// E.164 numbers in dialing order, duplicates within the row removed. Never empty.
     public var numbers: [PhoneNumber]
 
-    public init(row: Int, firstName: String? = nil, lastName: String? = nil, name: String? = nil, numbers: [PhoneNumber]) {
+    public init(
+        row: Int, firstName: String? = nil, lastName: String? = nil, name: String? = nil, numbers: [PhoneNumber]
+    ) {
         self.row = row
         self.firstName = firstName
         self.lastName = lastName
@@ -147,10 +149,12 @@ public enum RecipientCSV {
             }
             let row = recordNumber
             if scanner.unterminated {
-                report(&result, row: row, column: nil, RecipientRowErrorCode.unterminatedQuote.rawValue,
+                report(
+                    &result, row: row, column: nil, RecipientRowErrorCode.unterminatedQuote.rawValue,
                     "a quoted field is not closed before the end of the file")
             } else if scanner.malformed {
-                report(&result, row: row, column: nil, RecipientRowErrorCode.malformedQuotes.rawValue,
+                report(
+                    &result, row: row, column: nil, RecipientRowErrorCode.malformedQuotes.rawValue,
                     "a closing quote must be followed by a comma or the end of the line")
             }
             var rowHasError = scanner.malformed || scanner.unterminated
@@ -171,7 +175,8 @@ public enum RecipientCSV {
             }
             if numbers.isEmpty {
                 if !rowHasError {
-                    report(&result, row: row, column: nil, RecipientRowErrorCode.noPhone.rawValue,
+                    report(
+                        &result, row: row, column: nil, RecipientRowErrorCode.noPhone.rawValue,
                         "the row has no phone number")
                 }
                 result.rowsRejected += 1
@@ -204,7 +209,8 @@ public enum RecipientCSV {
             return .some(String(decoding: trimmed, as: UTF8.self))
         }
         guard let text else {
-            report(&result, row: row, column: header.names[column], RecipientRowErrorCode.nameTooLong.rawValue,
+            report(
+                &result, row: row, column: header.names[column], RecipientRowErrorCode.nameTooLong.rawValue,
                 "a name may have at most \(Limits.csvNameBytesMax) bytes")
             return nil
         }
@@ -278,7 +284,9 @@ private struct Header {
         guard key.hasPrefix("phone") else { return nil }
         let suffix = key.dropFirst(5)
         if suffix.isEmpty { return 1 }
-        guard suffix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let position = Int(suffix), position >= 1 else { return nil }
+        guard suffix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let position = Int(suffix), position >= 1 else {
+            return nil
+        }
         return position
     }
 }

@@ -107,7 +107,8 @@ struct CallOutcomeTests {
     @Test("a final status never moves: events after it change nothing")
     func finalStatusStays() throws {
         let answered = try run([.dialingStarted, .completed(.answeredFullConversation)]).0
-        for event: AttemptEvent in [.failed, .cancelled, .holdTimeout, .completed(.missedNoVoicemail), .dialingStarted] {
+        for event: AttemptEvent in [.failed, .cancelled, .holdTimeout, .completed(.missedNoVoicemail), .dialingStarted]
+        {
             let transition = try AttemptRules.apply(event, to: answered)
             #expect(transition.state == answered && transition.action == .none)
             #expect(transition.disposition == .afterFinal)

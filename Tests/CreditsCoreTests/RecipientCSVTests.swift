@@ -4,7 +4,8 @@ import Testing
 /// Recipient CSV uploads.
 @Suite("Recipient CSV")
 struct RecipientCSVTests {
-    func parse(_ text: String, rowsMax: Int = Limits.csvRowsMax, bytesMax: Int = Limits.csvBytesMax) throws(RecipientCSVError)
+    func parse(_ text: String, rowsMax: Int = Limits.csvRowsMax, bytesMax: Int = Limits.csvBytesMax)
+        throws(RecipientCSVError)
         -> RecipientImport
     {
         try RecipientCSV.parse(Array(text.utf8), bytesMax: bytesMax, rowsMax: rowsMax)

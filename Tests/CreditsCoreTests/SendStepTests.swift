@@ -34,7 +34,8 @@ struct SendStepTests {
     func seventyContactsRange() throws {
         let recipients = seventyContacts()
         let figures = try SendStep.figures(
-            recipients: recipients, dnc: [], availableCredits: 1_000, pacing: pacing, start: date("2026-01-05T14:00:00Z"))
+            recipients: recipients, dnc: [], availableCredits: 1_000, pacing: pacing,
+            start: date("2026-01-05T14:00:00Z"))
         #expect(figures.recipients == 70)
         #expect(figures.minimumCalls == 70)
         #expect(figures.maximumCalls == recipients.map(\.numbers.count).reduce(0, +))

@@ -5,7 +5,8 @@ import Testing
 @Suite("Twilio mapping")
 struct TwilioMappingTests {
     func event(_ status: TwilioCallStatus, _ answeredBy: TwilioAnsweredBy? = nil, seconds: Int? = nil) -> AttemptEvent {
-        TwilioMapping.event(for: TwilioStatusCallback(callStatus: status, answeredBy: answeredBy, callDurationSeconds: seconds))
+        TwilioMapping.event(
+            for: TwilioStatusCallback(callStatus: status, answeredBy: answeredBy, callDurationSeconds: seconds))
     }
 
     @Test("queued, initiated and ringing mean dialing started, not connected")
@@ -64,7 +65,9 @@ struct TwilioMappingTests {
 
     @Test("every CallStatus maps to an event")
     func everyStatusMapped() {
-        let finals = TwilioCallStatus.allCases.map { TwilioMapping.finalStatus(for: TwilioStatusCallback(callStatus: $0)) }
+        let finals = TwilioCallStatus.allCases.map {
+            TwilioMapping.finalStatus(for: TwilioStatusCallback(callStatus: $0))
+        }
         #expect(finals == [nil, nil, nil, nil, .answered, .failed, .failed, .cancelled, .failed])
     }
 
@@ -73,12 +76,16 @@ struct TwilioMappingTests {
         let callback = try TwilioStatusCallback(form: [
             "CallStatus": "completed", "AnsweredBy": "machine_end_beep", "CallDuration": "21", "CallSid": "CA1",
         ])
-        #expect(callback == TwilioStatusCallback(callStatus: .completed, answeredBy: .machineEndBeep, callDurationSeconds: 21))
+        #expect(
+            callback
+                == TwilioStatusCallback(callStatus: .completed, answeredBy: .machineEndBeep, callDurationSeconds: 21))
     }
 
     @Test("a callback without a known CallStatus is refused with invalid_callback")
     func unknownStatusRefused() {
-        for form in [["CallStatus": "exploded"], ["AnsweredBy": "human"], ["CallStatus": "completed", "CallDuration": "x"]] {
+        for form in [
+            ["CallStatus": "exploded"], ["AnsweredBy": "human"], ["CallStatus": "completed", "CallDuration": "x"],
+        ] {
             #expect(throws: CallRefusal(.invalidCallback, message(form))) { try TwilioStatusCallback(form: form) }
         }
     }

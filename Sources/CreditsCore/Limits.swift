@@ -1,4 +1,5 @@
-/// Limits on everything a client controls. Requests beyond them are refused with `invalid_request`.
+/// Limits on everything a client controls. Requests beyond them are refused with `invalid_request`;
+/// recipient CSV files beyond theirs with `RecipientCSVError` (`csv_too_large`, `csv_too_many_rows`, …).
 public enum Limits {
     /// Longest attempt id, idempotency key, or reference.
     public static let identifierLengthMax = 128

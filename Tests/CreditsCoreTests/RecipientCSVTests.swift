@@ -117,4 +117,13 @@ struct RecipientCSVTests {
         #expect(code("phone,Phone\n1,2\n") == .duplicateColumn)
         #expect(code("phone,phone1\n1,2\n") == .duplicateColumn)
     }
+
+    @Test("row errors beyond the listing limit are counted, not listed")
+    func rowErrorsCapped() throws {
+        let bad = Limits.csvRowErrorsMax + 5
+        let text = "phone\n" + String(repeating: "not a number\n", count: bad) + "4155550101\n"
+        let result = try parse(text)
+        #expect(result.rowErrors.count == Limits.csvRowErrorsMax && result.rowErrorCount == bad)
+        #expect(result.recipients.count == 1 && result.rowsRejected == bad)
+    }
 }

@@ -22,6 +22,13 @@ let package = Package(
     targets: [
         .target(name: "CreditsCore"),
         .target(
+            name: "CreditsWebhooks",
+            dependencies: [
+                "CreditsCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .target(
             name: "CreditsStore",
             dependencies: [
                 "CreditsCore",
@@ -73,6 +80,10 @@ let package = Package(
         .testTarget(
             name: "CreditsCoreTests",
             dependencies: ["CreditsCore", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
+            name: "CreditsWebhooksTests",
+            dependencies: ["CreditsWebhooks", "CreditsCore"]
         ),
         .testTarget(
             name: "CreditsStoreTests",

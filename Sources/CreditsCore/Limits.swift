@@ -1,4 +1,5 @@
-/// Limits on everything a client controls. Requests beyond them are refused with `invalid_request`.
+/// Limits on everything a client controls. Requests beyond them are refused with `invalid_request`;
+/// recipient CSV files beyond theirs with `RecipientCSVError` (`csv_too_large`, `csv_too_many_rows`, …).
 public enum Limits {
     /// Longest attempt id, idempotency key, or reference.
     public static let identifierLengthMax = 128
@@ -26,6 +27,16 @@ public enum Limits {
     public static let planNameLengthMax = 200
     /// Highest plan price in minor units (cents): 10 million in the major unit.
     public static let planPriceMinorMax: Int64 = 1_000_000_000
+    /// Largest recipient CSV upload (128 MiB: a million recipients with several numbers and names each).
+    public static let csvBytesMax = 134_217_728
+    /// Most data rows (recipients) in one recipient CSV, the header not counted.
+    public static let csvRowsMax = 1_000_000
+    /// Most columns in one recipient CSV.
+    public static let csvColumnsMax = 200
+    /// Most row errors listed in one import; beyond it they are only counted.
+    public static let csvRowErrorsMax = 1_000
+    /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
+    public static let csvNameBytesMax = 200
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

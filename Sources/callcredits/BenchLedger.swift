@@ -100,7 +100,7 @@ enum LedgerLoad {
         let start = ContinuousClock.now
         let deadline = start + .milliseconds(Int(seconds * 1000))
         let perCaller = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for caller in 0..<concurrency {
+            for _ in 0..<concurrency {
                 group.addTask {
                     var latencies: [Double] = []
                     var index = 0

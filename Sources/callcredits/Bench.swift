@@ -4,7 +4,8 @@ import Foundation
 /// `callcredits bench …`: speed checks that print their figures, a JSON line last.
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure the service's speed; each prints one JSON line last.", subcommands: [BenchLedger.self])
+        abstract: "Measure the service's speed; each prints one JSON line last.",
+        subcommands: [BenchLedger.self, BenchPreflight.self])
 }
 
 /// Figures shared by the benchmarks.

@@ -1,4 +1,5 @@
 """The CLI through its real binary: workspace create, migrate, verify catching an edited row."""
+import json
 import sqlite3
 
 from conftest import run_cli
@@ -36,3 +37,12 @@ def test_verify_exits_non_zero_when_a_row_was_edited_behind_the_ledgers_back(ser
     assert result.returncode == 1
     assert "MISMATCH lot" in result.stdout
     assert "remaining is 7 but the entries give 10" in result.stdout
+
+
+def test_bench_preflight_prints_the_send_step_figures_as_a_json_line():
+    result = run_cli("bench", "preflight", "--recipients", "1000", "--numbers", "3")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert figures["recipients"] == 1000
+    assert figures["minimum_calls"] == 1000
+    assert figures["dnc_filtered"] == 10
+    assert figures["maximum_calls"] == 3000 - 10

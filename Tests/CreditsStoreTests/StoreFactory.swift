@@ -17,35 +17,23 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
 
     static var all: [Backend] { allCases.filter { $0 != .postgres || PostgresTestDatabase.isConfigured } }
 
-    /// A fresh, migrated store on this backend with an injected clock and predictable ids, and whatever must
-    /// stay alive while it is used (PostgreSQL's connection pool).
+    /// A fresh, migrated store on this backend with an injected clock and predictable ids.
     func makeStore(clock: ManualClock = ManualClock(), ids: any IDSource = SequentialIDs()) async throws
-        -> (store: any CreditsStore, keepAlive: (any AnyObject & Sendable)?)
+        -> any CreditsStore
     {
+        let store: any CreditsStore
         switch self {
         case .memory:
-            return (MemoryStore(clock: clock, ids: ids), nil)
+            return MemoryStore(clock: clock, ids: ids)
         case .sqlite:
-            let store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
-            try await store.migrate()
-            return (store, nil)
+            store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
         case .postgres:
             let database = try await PostgresTestDatabase.create(poolSize: 4)
-            let store = try PostgresStore(url: database.url, clock: clock, ids: ids)
-            let pool = RunningPool(Task { try await store.run() })
-            try await store.migrate()
-            return (store, pool)
+            store = RunningPostgresStore(try PostgresStore(url: database.url, clock: clock, ids: ids))
         }
+        try await store.migrate()
+        return store
     }
-}
-
-/// Runs a PostgreSQL store's connection pool until the test that made it lets go of it.
-final class RunningPool: Sendable {
-    private let task: Task<Void, any Error>
-
-    init(_ task: Task<Void, any Error>) { self.task = task }
-
-    deinit { task.cancel() }
 }
 
 /// Throwaway folders for test databases, removed by the OS's temporary-file cleanup.
@@ -68,22 +56,19 @@ struct Fixture {
     let clock: ManualClock
     let workspace: WorkspaceID
     let pool: WalletID
-    var keepAlive: (any AnyObject & Sendable)?
 
     static func make(_ backend: Backend, clock: ManualClock = ManualClock()) async throws -> Fixture {
-        let (store, keepAlive) = try await backend.makeStore(clock: clock)
+        let store = try await backend.makeStore(clock: clock)
         let created = try await store.createWorkspace(
             NewWorkspace(name: "Acme", timeZone: "Europe/Berlin", firstKey: APIKeySecret.generate(name: "first").key))
-        return Fixture(
-            store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id, keepAlive: keepAlive)
+        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
     }
 
     /// A second workspace in the same store.
     func another() async throws -> Fixture {
         let created = try await store.createWorkspace(
             NewWorkspace(name: "Other", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
-        return Fixture(
-            store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id, keepAlive: keepAlive)
+        return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
     }
 
     /// Grants `amount` credits to the pool, expiring after `expiresInSeconds` when given.

@@ -1,0 +1,61 @@
+import CreditsCore
+import CreditsPostgres
+import CreditsStore
+import Foundation
+
+/// A PostgreSQL store that runs its own connection pool for as long as the store itself is referenced.
+///
+/// Tying the pool to a fixture instead hung tests: Swift may release a value after its last use, so a
+/// test that kept only `fixture.store` lost the pool mid-test, and PostgresNIO then waits forever for a
+/// connection. The store is what every test holds until its last query, so the pool lives with it.
+final class RunningPostgresStore: CreditsStore {
+    let base: PostgresStore
+    private let pool: Task<Void, any Error>
+
+    init(_ base: PostgresStore) {
+        self.base = base
+        pool = Task { try await base.run() }
+    }
+
+    deinit { pool.cancel() }
+
+    func migrate() async throws { try await base.migrate() }
+    func createWorkspace(_ new: NewWorkspace) async throws -> CreatedWorkspace { try await base.createWorkspace(new) }
+    func workspace(id: WorkspaceID) async throws -> Workspace? { try await base.workspace(id: id) }
+    func wallets(workspaceId: WorkspaceID) async throws -> [Wallet] { try await base.wallets(workspaceId: workspaceId) }
+
+    func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
+        try await base.createAPIKey(workspaceId: workspaceId, key)
+    }
+
+    func apiKey(hash: String) async throws -> APIKey? { try await base.apiKey(hash: hash) }
+    func apiKeys(workspaceId: WorkspaceID) async throws -> [APIKey] { try await base.apiKeys(workspaceId: workspaceId) }
+
+    func revokeAPIKey(workspaceId: WorkspaceID, keyId: String) async throws -> APIKey? {
+        try await base.revokeAPIKey(workspaceId: workspaceId, keyId: keyId)
+    }
+
+    func credit(_ command: CreditCommand) async throws -> CreditResult { try await base.credit(command) }
+    func hold(_ command: HoldCommand) async throws -> HoldResult { try await base.hold(command) }
+
+    func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
+        try await base.capture(workspaceId: workspaceId, attemptId: attemptId)
+    }
+
+    func release(workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason) async throws -> HoldResult {
+        try await base.release(workspaceId: workspaceId, attemptId: attemptId, reason: reason)
+    }
+
+    func hold(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> Hold? {
+        try await base.hold(workspaceId: workspaceId, attemptId: attemptId)
+    }
+
+    func balance(workspaceId: WorkspaceID, walletId: WalletID) async throws -> Balance {
+        try await base.balance(workspaceId: workspaceId, walletId: walletId)
+    }
+
+    func entries(_ query: EntryQuery) async throws -> EntryPage { try await base.entries(query) }
+    func expireLots(limit: Int) async throws -> Int { try await base.expireLots(limit: limit) }
+    func releaseTimedOutHolds(limit: Int) async throws -> [Hold] { try await base.releaseTimedOutHolds(limit: limit) }
+    func verify() async throws -> [Discrepancy] { try await base.verify() }
+}

@@ -29,7 +29,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
             store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
         case .postgres:
             let database = try await PostgresTestDatabase.create(poolSize: 4)
-            store = RunningPostgresStore(try PostgresStore(url: database.url, clock: clock, ids: ids))
+            let running = RunningPostgresStore(try PostgresStore(url: database.url, clock: clock, ids: ids))
+            try await running.base.waitUntilReady()
+            store = running
         }
         try await store.migrate()
         return store

@@ -30,49 +30,25 @@ struct BenchLedger: AsyncParsableCommand {
         let folder = (path as NSString).deletingLastPathComponent
         let fsyncBefore = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
 
-        // The disk's flush time drifts (0.07 ms to 4 ms on this kind of machine), so the store and the
-        // baseline take turns in one-second slices: both see the same disk.
         var options = DatabaseOptions()
         options.database = path
-        let slices = max(1, Int(seconds.rounded()))
-        let sliceSeconds = seconds / Double(slices)
-        var load = LoadResult(count: 0, elapsedSeconds: 0, latenciesMs: [])
-        var baseline = LoadResult(count: 0, elapsedSeconds: 0, latenciesMs: [])
         var batches = (batches: 0, operations: 0)
-        try await options.withStore { store in
-            for _ in 0..<slices {
-                let slice = try await LedgerLoad.run(store: store, concurrency: concurrency, seconds: sliceSeconds)
-                load.count += slice.count
-                load.elapsedSeconds += slice.elapsedSeconds
-                load.latenciesMs += slice.latenciesMs
-                let bare = try SQLiteBaseline.run(path: path, concurrency: concurrency, seconds: sliceSeconds)
-                baseline.count += bare.count
-                baseline.elapsedSeconds += bare.elapsedSeconds
+        let run = try await options.withStore { store in
+            defer { batches = (store as? SQLiteStore)?.groupCommitStatistics ?? (batches: 1, operations: 0) }
+            return try await LedgerLoad.interleaved(store: store, concurrency: concurrency, seconds: seconds) {
+                let bare = try SQLiteBaseline.run(path: path, concurrency: concurrency, seconds: $0)
+                return (bare.count, bare.elapsedSeconds)
             }
-            batches = (store as? SQLiteStore)?.groupCommitStatistics ?? (batches: 1, operations: 0)
         }
         let meanBatch = Double(batches.operations) / Double(max(1, batches.batches))
-        print("store: \(load.count) lifecycles in \(BenchFigures.rounded(load.elapsedSeconds))s")
-        print("baseline: \(baseline.count) lifecycles in \(BenchFigures.rounded(baseline.elapsedSeconds))s")
         let fsyncAfter = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
-
-        let perSecond = Double(load.count) / load.elapsedSeconds
-        let baselinePerSecond = Double(baseline.count) / baseline.elapsedSeconds
-        try BenchFigures.printJSONLine([
-            "bench": "ledger",
-            "backend": "sqlite",
-            "lifecycles_per_s": BenchFigures.rounded(perSecond, 0),
-            "baseline_per_s": BenchFigures.rounded(baselinePerSecond, 0),
-            "ratio": BenchFigures.rounded(perSecond / baselinePerSecond, 3),
-            "p50_ms": BenchFigures.rounded(BenchFigures.quantile(load.latenciesMs, 0.5), 3),
-            "p99_ms": BenchFigures.rounded(BenchFigures.quantile(load.latenciesMs, 0.99), 3),
-            "fsync_ms": BenchFigures.rounded(BenchFigures.quantile([fsyncBefore, fsyncAfter], 0.5), 3),
-            "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
-            "concurrency": concurrency,
-            "mean_batch": BenchFigures.rounded(meanBatch, 1),
-            "seconds": seconds,
-            "durability": "WAL, synchronous=FULL, group commit (acknowledged after COMMIT)",
-        ])
+        try BenchFigures.printJSONLine(
+            run.figures(backend: "sqlite", concurrency: concurrency, seconds: seconds).merging([
+                "fsync_ms": BenchFigures.rounded(BenchFigures.quantile([fsyncBefore, fsyncAfter], 0.5), 3),
+                "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
+                "mean_batch": BenchFigures.rounded(meanBatch, 1),
+                "durability": "WAL, synchronous=FULL, group commit (acknowledged after COMMIT)",
+            ]) { first, _ in first })
     }
 }
 
@@ -83,9 +59,57 @@ struct LoadResult: Sendable {
     var latenciesMs: [Double]
 }
 
+/// A store run and its baseline, taken in turns.
+struct InterleavedRun {
+    var load: LoadResult
+    var baselineCount: Int
+    var baselineSeconds: Double
+
+    /// The figures every `bench ledger` line has.
+    func figures(backend: String, concurrency: Int, seconds: Double) -> [String: any Sendable] {
+        print("store: \(load.count) lifecycles in \(BenchFigures.rounded(load.elapsedSeconds))s")
+        print("baseline: \(baselineCount) lifecycles in \(BenchFigures.rounded(baselineSeconds))s")
+        let perSecond = Double(load.count) / load.elapsedSeconds
+        let baselinePerSecond = Double(baselineCount) / baselineSeconds
+        return [
+            "bench": "ledger",
+            "backend": backend,
+            "lifecycles_per_s": BenchFigures.rounded(perSecond, 0),
+            "baseline_per_s": BenchFigures.rounded(baselinePerSecond, 0),
+            "ratio": BenchFigures.rounded(perSecond / baselinePerSecond, 3),
+            "p50_ms": BenchFigures.rounded(BenchFigures.quantile(load.latenciesMs, 0.5), 3),
+            "p99_ms": BenchFigures.rounded(BenchFigures.quantile(load.latenciesMs, 0.99), 3),
+            "concurrency": concurrency,
+            "seconds": seconds,
+        ]
+    }
+}
+
 /// Drives lifecycles through any store: each caller holds a credit for a new attempt, then captures
 /// (even attempts) or releases (odd attempts) it, until the time is up.
 enum LedgerLoad {
+    /// The store and `baseline` take turns in one-second slices: the disk's flush time drifts (0.07 ms to
+    /// 4 ms on this kind of machine), and taking turns makes both see the same disk.
+    static func interleaved(
+        store: any CreditsStore, concurrency: Int, seconds: Double,
+        baseline: (Double) async throws -> (count: Int, elapsedSeconds: Double)
+    ) async throws -> InterleavedRun {
+        let slices = max(1, Int(seconds.rounded()))
+        let sliceSeconds = seconds / Double(slices)
+        var run = InterleavedRun(
+            load: LoadResult(count: 0, elapsedSeconds: 0, latenciesMs: []), baselineCount: 0, baselineSeconds: 0)
+        for _ in 0..<slices {
+            let slice = try await LedgerLoad.run(store: store, concurrency: concurrency, seconds: sliceSeconds)
+            run.load.count += slice.count
+            run.load.elapsedSeconds += slice.elapsedSeconds
+            run.load.latenciesMs += slice.latenciesMs
+            let bare = try await baseline(sliceSeconds)
+            run.baselineCount += bare.count
+            run.baselineSeconds += bare.elapsedSeconds
+        }
+        return run
+    }
+
     static func run(store: any CreditsStore, concurrency: Int, seconds: Double) async throws -> LoadResult {
         let (secret, key) = APIKeySecret.generate(name: "bench")
         _ = secret

@@ -266,9 +266,7 @@ struct StoreConformanceTests {
     func lateCapture(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         try await fixture.grant(1)
-        try await fixture.hold("a", timeoutSeconds: 30)
-        fixture.clock.advance(seconds: 31)
-        _ = try await fixture.store.releaseTimedOutHolds(limit: 10)
+        try await fixture.holdAndTimeOut("a")
         let late = try await fixture.store.capture(workspaceId: fixture.workspace, attemptId: "a")
         #expect(late.hold.state == .captured && !late.hold.needsReconciliation)
         #expect(try await fixture.balance().available == 0)
@@ -280,9 +278,7 @@ struct StoreConformanceTests {
     func lateCaptureUncollected(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         try await fixture.grant(1)
-        try await fixture.hold("a", timeoutSeconds: 30)
-        fixture.clock.advance(seconds: 31)
-        _ = try await fixture.store.releaseTimedOutHolds(limit: 10)
+        try await fixture.holdAndTimeOut("a")
         try await fixture.hold("b")
         let late = try await fixture.store.capture(workspaceId: fixture.workspace, attemptId: "a")
         #expect(late.hold.state == .uncollected)

@@ -91,6 +91,14 @@ struct Fixture {
             HoldCommand(workspaceId: workspace, walletId: pool, attemptId: attempt, timeoutSeconds: timeoutSeconds))
     }
 
+    /// Holds a credit for `attempt` and lets the sweeper release it by its timeout (needs reconciliation).
+    func holdAndTimeOut(_ attempt: String) async throws {
+        try await hold(attempt, timeoutSeconds: 30)
+        clock.advance(seconds: 31)
+        let released = try await store.releaseTimedOutHolds(limit: 10)
+        #expect(released.map(\.attemptId).contains(attempt))
+    }
+
     func balance() async throws -> Balance {
         try await store.balance(workspaceId: workspace, walletId: pool)
     }

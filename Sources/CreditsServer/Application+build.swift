@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Builds the CallCredits HTTP application: the routes, the hold sweeper, and any extra `services`
 /// (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
 public func buildApplication(
-    configuration: ServerConfiguration, store: any CreditsStore, clock: any CreditsClock = SystemClock(),
+    configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
     services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()

@@ -8,7 +8,7 @@ import Logging
 
 /// The API's handlers and what they share: the store, the clock, the limits and the metrics.
 struct CreditsAPI: Sendable {
-    let store: any CreditsStore
+    let store: any ServiceStore
     /// The clock the app was built with; no handler reads it yet (the store stamps rows with its own).
     let clock: any CreditsClock
     let configuration: ServerConfiguration
@@ -18,7 +18,7 @@ struct CreditsAPI: Sendable {
     let openAPIDocument: Data?
 
     init(
-        store: any CreditsStore, clock: any CreditsClock, configuration: ServerConfiguration,
+        store: any ServiceStore, clock: any CreditsClock, configuration: ServerConfiguration,
         metrics: ServerMetrics, logger: Logger
     ) {
         self.store = store

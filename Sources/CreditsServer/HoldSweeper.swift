@@ -6,14 +6,14 @@ import ServiceLifecycle
 /// Background service: releases holds whose timeout passed (marking them for reconciliation) and
 /// expires lots whose time passed, every `intervalSeconds`, until graceful shutdown.
 public struct HoldSweeper: Service {
-    let store: any CreditsStore
+    let store: any ServiceStore
     let intervalSeconds: Double
     let logger: Logger
     let metrics: ServerMetrics?
 
     /// Creates a sweeper over `store`; `metrics` counts what it does when given.
     public init(
-        store: any CreditsStore, intervalSeconds: Double, logger: Logger, metrics: ServerMetrics? = nil
+        store: any ServiceStore, intervalSeconds: Double, logger: Logger, metrics: ServerMetrics? = nil
     ) {
         precondition(intervalSeconds > 0, "the sweep interval must be positive")
         self.store = store

@@ -134,3 +134,7 @@ public struct EntryPage: Hashable, Sendable, Codable {
         self.nextCursor = fetched.count > limit ? entries.last?.id : nil
     }
 }
+
+/// Everything the service needs from its store: the ledger plus each capability's own protocol. Each new
+/// capability adds its protocol here (`CreditsStore & CallStore & …`), and every backend conforms.
+public typealias ServiceStore = CreditsStore

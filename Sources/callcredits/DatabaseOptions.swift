@@ -21,7 +21,7 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Opens the store, migrates it, runs `body`, and closes it.
     func withStore<T>(
-        clock: any CreditsClock = SystemClock(), _ body: (any CreditsStore) async throws -> T
+        clock: any CreditsClock = SystemClock(), _ body: (any ServiceStore) async throws -> T
     ) async throws -> T {
         if isPostgres {
             return try await PostgresStore.withStore(url: resolved, clock: clock) { store in

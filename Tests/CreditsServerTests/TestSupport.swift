@@ -14,10 +14,10 @@ let adminToken = "test-admin-token"
 /// A test app over a `MemoryStore` with a `ManualClock` and `SequentialIDs`.
 struct Harness {
     let clock = ManualClock()
-    let store: any CreditsStore
+    let store: any ServiceStore
     let configuration: ServerConfiguration
 
-    init(adminToken: String? = adminToken, requestBodyBytesMax: Int = 64 * 1024, store: (any CreditsStore)? = nil) {
+    init(adminToken: String? = adminToken, requestBodyBytesMax: Int = 64 * 1024, store: (any ServiceStore)? = nil) {
         self.store = store ?? MemoryStore(clock: clock, ids: SequentialIDs())
         // A long sweep interval: tests call `sweepOnce()` themselves.
         self.configuration = ServerConfiguration(

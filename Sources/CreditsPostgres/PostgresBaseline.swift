@@ -17,7 +17,6 @@ public enum PostgresBaseline {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await client.waitUntilReady()
             let ids = TimeOrderedIDs()
             let now = Date().millisecondsSince1970
             let workspace = ids.next(.workspace)
@@ -106,7 +105,6 @@ public enum PostgresBaseline {
         return await withTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try? await client.waitUntilReady()
             let folder = try? await client.withConnection { connection in
                 var found: String?
                 for try await value in try await connection.query("SHOW data_directory", logger: logger)
@@ -129,7 +127,6 @@ public enum PostgresBaseline {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
-            try await client.waitUntilReady()
             return try await client.withConnection { connection in
                 try await connection.query(
                     "CREATE TABLE IF NOT EXISTS callcredits_flush_probe (n int)", logger: logger)

@@ -64,6 +64,8 @@ extension PostgresStore {
                 }
                 guard retry else { throw wrap(cause, operation: operation) }
                 guard attempt < Self.transactionAttemptsMax else {
+                    logger.debug(
+                        "transaction gave up", metadata: ["operation": "\(operation)", "attempt": "\(attempt)"])
                     throw PostgresStoreError(.unavailable, operation: operation, underlying: cause)
                 }
                 logger.debug(
@@ -93,6 +95,7 @@ extension PostgresStore {
                 case .permanent: throw wrap(error, operation: operation)
                 case .rolledBack, .connectionLost:
                     guard attempt < Self.transactionAttemptsMax else {
+                        logger.debug("read gave up", metadata: ["operation": "\(operation)", "attempt": "\(attempt)"])
                         throw PostgresStoreError(.unavailable, operation: operation, underlying: error)
                     }
                     try await Self.backoff(attempt: attempt)

@@ -49,13 +49,9 @@ public final class PostgresStore: CreditsStore, Service {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await store.run() }
             defer { group.cancelAll() }
-            try await store.client.waitUntilReady()
             return try await body(store)
         }
     }
-
-    /// Returns once the pool serves queries; call it after starting `run()` and before the first query.
-    public func waitUntilReady() async throws { try await client.waitUntilReady() }
 
     /// The current time, rounded to the millisecond the rows keep, so what an operation returns equals what
     /// later reads (and JSON replays) return.

@@ -7,6 +7,19 @@ enum PostgresURL {
     static let poolSizeDefault = 20
     /// Largest `pool_size` accepted; the server's `max_connections` is shared by every process.
     static let poolSizeMax = 200
+    /// Connections the pool keeps open even when idle, and reopens as soon as one closes.
+    ///
+    /// Not 0, PostgresNIO's default: its pool (1.33.2, `ConnectionPoolModule`) then strands waiting requests. When
+    /// a connection closes, `PoolStateMachine.connectionClosed` gets a replacement from
+    /// `ConnectionGroup.connectionClosed` only while fewer than `minimumConnections` remain; requests waiting in
+    /// the queue do not count. Otherwise a connection is opened only for a new lease request, or (one more) when a
+    /// connection that becomes free finds requests still waiting. So once every connection has closed (terminated
+    /// by the server, a restart, a network cut) while requests wait, and the operations that held them make no new
+    /// request (out of retries, or failed for good), the waiting requests are never served: they wait forever,
+    /// with no connection on the server and every thread idle. With one connection kept, closing the last one
+    /// opens a new one, which serves the queue and lets the pool grow again. `PostgresPoolTests` checks it;
+    /// docs/postgres.md tells how the hang was found.
+    static let poolSizeMin = 1
 
     static func configuration(_ url: String) throws(PostgresStoreError) -> PostgresClient.Configuration {
         let invalid = PostgresStoreError(.invalidURL, operation: "configure")
@@ -34,6 +47,7 @@ enum PostgresURL {
         } else {
             configuration.options.maximumConnections = poolSizeDefault
         }
+        configuration.options.minimumConnections = poolSizeMin
         return configuration
     }
 }

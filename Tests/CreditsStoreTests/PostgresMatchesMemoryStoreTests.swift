@@ -36,7 +36,9 @@ struct PostgresMatchesMemoryStoreTests {
     func scriptedDay() async throws {
         let clock = ManualClock()
         try await PostgresTestDatabase.with { database in
-            try await PostgresStore.withStore(url: database.url, clock: clock, ids: SequentialIDs()) { postgres in
+            try await PostgresStore.withStore(
+                url: database.url, clock: clock, ids: SequentialIDs(), logger: PostgresTestDatabase.storeLogger
+            ) { postgres in
                 try await postgres.migrate()
                 let twin = TwinStores(memory: MemoryStore(clock: clock, ids: SequentialIDs()), postgres: postgres)
                 try await script(twin, clock: clock)

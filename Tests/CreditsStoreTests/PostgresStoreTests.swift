@@ -15,6 +15,16 @@ struct PostgresTestDatabase: Sendable {
     /// Connections per store; two stores per test stay well under the throwaway server's max_connections.
     static let poolSize = 10
 
+    /// The logger every test store (and its connection pool) logs to. `CALLCREDITS_TEST_POSTGRES_LOG=debug` shows
+    /// the pool's background events (connections created, leased, released, closed) and the store's retries;
+    /// `trace` adds every message on the wire. Default: info.
+    static let storeLogger: Logger = {
+        var logger = Logger(label: "callcredits.postgres")
+        let level = ProcessInfo.processInfo.environment["CALLCREDITS_TEST_POSTGRES_LOG"] ?? ""
+        logger.logLevel = Logger.Level(rawValue: level) ?? .info
+        return logger
+    }()
+
     /// The database's name: `cc_test_` and 16 random lowercase letters, safe to put into DDL unquoted.
     let name: String
     /// A URL for `PostgresStore` on this database.
@@ -98,9 +108,10 @@ func withTwoPostgresStores(
     clock: any CreditsClock = ManualClock(),
     _ body: (PostgresStore, PostgresStore, PostgresTestDatabase) async throws -> Void
 ) async throws {
+    let logger = PostgresTestDatabase.storeLogger
     try await PostgresTestDatabase.with { database in
-        try await PostgresStore.withStore(url: database.url, clock: clock) { first in
-            try await PostgresStore.withStore(url: database.url, clock: clock) { second in
+        try await PostgresStore.withStore(url: database.url, clock: clock, logger: logger) { first in
+            try await PostgresStore.withStore(url: database.url, clock: clock, logger: logger) { second in
                 try await first.migrate()
                 try await body(first, second, database)
             }
@@ -137,7 +148,7 @@ struct PostgresStoreTests {
     @Test("migrating twice changes nothing the second time")
     func migrateTwice() async throws {
         try await PostgresTestDatabase.with { database in
-            try await PostgresStore.withStore(url: database.url) { store in
+            try await PostgresStore.withStore(url: database.url, logger: PostgresTestDatabase.storeLogger) { store in
                 try await store.migrate()
                 try await store.migrate()
                 #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 2)
@@ -151,9 +162,10 @@ struct PostgresStoreTests {
 
     @Test("two processes migrating at once apply every migration once")
     func concurrentMigrate() async throws {
+        let logger = PostgresTestDatabase.storeLogger
         try await PostgresTestDatabase.with { database in
-            try await PostgresStore.withStore(url: database.url) { first in
-                try await PostgresStore.withStore(url: database.url) { second in
+            try await PostgresStore.withStore(url: database.url, logger: logger) { first in
+                try await PostgresStore.withStore(url: database.url, logger: logger) { second in
                     async let one: Void = first.migrate()
                     async let two: Void = second.migrate()
                     _ = try await (one, two)

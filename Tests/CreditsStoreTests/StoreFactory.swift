@@ -29,9 +29,8 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
             store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
         case .postgres:
             let database = try await PostgresTestDatabase.create(poolSize: 4)
-            let running = RunningPostgresStore(try PostgresStore(url: database.url, clock: clock, ids: ids))
-            try await running.base.waitUntilReady()
-            store = running
+            store = RunningPostgresStore(
+                try PostgresStore(url: database.url, clock: clock, ids: ids, logger: PostgresTestDatabase.storeLogger))
         }
         try await store.migrate()
         return store

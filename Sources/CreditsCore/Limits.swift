@@ -27,6 +27,12 @@ public enum Limits {
     public static let planNameLengthMax = 200
     /// Highest plan price in minor units (cents): 10 million in the major unit.
     public static let planPriceMinorMax: Int64 = 1_000_000_000
+    /// Longest validity a credit package may give its credits (ten years); none at all is also allowed.
+    public static let packageValidityDaysMax = 3_650
+    /// Most cycle resets one scheduler transaction makes (SQLite: one write batch).
+    public static let resetBatchMax = 500
+    /// Longest checkout URL or payment reference kept from a payment provider.
+    public static let providerReferenceLengthMax = 2_048
     /// Largest recipient CSV upload (128 MiB: a million recipients with several numbers and names each).
     public static let csvBytesMax = 134_217_728
     /// Most data rows (recipients) in one recipient CSV, the header not counted.
@@ -37,6 +43,13 @@ public enum Limits {
     public static let csvRowErrorsMax = 1_000
     /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
     public static let csvNameBytesMax = 200
+
+    /// Checks an ISO 4217 currency code: three upper-case letters ("USD").
+    public static func checkCurrency(_ value: String) throws(LedgerRefusal) {
+        guard value.utf8.count == 3, value.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+            throw .invalid("currency must be a three-letter ISO 4217 code in upper case")
+        }
+    }
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

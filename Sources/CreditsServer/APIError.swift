@@ -34,8 +34,12 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
     public static func status(for code: RefusalCode) -> HTTPResponse.Status {
         switch code {
         case .invalidRequest: .unprocessableContent
-        case .workspaceNotFound, .walletNotFound, .unknownAttempt: .notFound
-        case .idempotencyConflict, .holdAlreadyCaptured, .holdAlreadyReleased: .conflict
+        case .workspaceNotFound, .walletNotFound, .unknownAttempt, .planNotFound, .packageNotFound,
+            .subscriptionNotFound, .purchaseNotFound:
+            .notFound
+        case .idempotencyConflict, .holdAlreadyCaptured, .holdAlreadyReleased, .subscriptionExists,
+            .purchaseNotCompleted:
+            .conflict
         case .outOfCredits: .paymentRequired
         }
     }

@@ -70,6 +70,10 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case unauthorized
     /// 403: the operator routes are turned off (no admin token configured).
     case adminDisabled = "admin_disabled"
+    /// 400: a webhook whose signature is missing, wrong, or outside the tolerance window.
+    case invalidSignature = "invalid_signature"
+    /// 403: the Stripe webhook is off (no Stripe configured).
+    case webhookDisabled = "webhook_disabled"
     /// 404: no such route.
     case notFound = "not_found"
     /// 404: no such API key in the caller's workspace.
@@ -78,6 +82,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case payloadTooLarge = "payload_too_large"
     /// 500: something failed inside the server; the cause is logged, not returned.
     case internalError = "internal_error"
+    /// 502: the payment provider failed to start a checkout; retrying with the same `Idempotency-Key` is safe.
+    case paymentProviderError = "payment_provider_error"
     /// 503: the store does not answer (health check).
     case unavailable
 }

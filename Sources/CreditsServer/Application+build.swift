@@ -4,22 +4,31 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the CallCredits HTTP application: the routes, the hold sweeper, and any extra `services`
-/// (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the cycle reset scheduler, and any extra
+/// `services` (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+///
+/// `billingEvents` receives purchase and cycle-reset events (outbound notifications plug in there); `payments`
+/// overrides the provider the configuration chooses (Stripe when configured, else the built-in one).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    services: [any Service] = [], logger: Logger
+    services: [any Service] = [], billingEvents: any BillingEventSink = NoBillingEvents(),
+    payments: (any PaymentProvider)? = nil, logger: Logger
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
-    let api = CreditsAPI(store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger)
+    let api = CreditsAPI(
+        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger,
+        payments: payments, events: billingEvents)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
+    let resets = CycleResetScheduler(
+        store: store, clock: clock, intervalSeconds: configuration.cycleResetIntervalSeconds, events: billingEvents,
+        logger: logger, metrics: metrics)
     return Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
-        services: services + [sweeper],
+        services: services + [sweeper, resets],
         logger: logger)
 }
 

@@ -25,6 +25,42 @@ extension CreditsAPI {
             Route(.get, "/v1/api-keys", statuses: [200], .apiKey(listKeys)),
             Route(.post, "/v1/api-keys", statuses: bodyStatuses.union([201]), .apiKey(createKey)),
             Route(.delete, "/v1/api-keys/{keyId}", statuses: [200, 404], .apiKey(revokeKey)),
+        ] + billingRoutes
+    }
+
+    /// Plans, subscriptions, packages, purchases and the Stripe webhook (issue 5).
+    var billingRoutes: [Route] {
+        [
+            // Operator (admin token).
+            Route(.get, "/v1/plans", statuses: [200], .admin(listPlans)),
+            Route(.put, "/v1/plans/{planId}", statuses: bodyStatuses.union([200, 201]), .admin(putPlan)),
+            Route(.put, "/v1/packages/{packageId}", statuses: bodyStatuses.union([200, 201]), .admin(putPackage)),
+            Route(
+                .post, "/v1/workspaces/{workspaceId}/subscription", statuses: bodyStatuses.union([201, 404, 409]),
+                .admin(createSubscription)),
+            Route(.get, "/v1/workspaces/{workspaceId}/subscription", statuses: [200, 404], .admin(getSubscription)),
+            Route(
+                .post, "/v1/workspaces/{workspaceId}/subscription/plan", statuses: bodyStatuses.union([200, 404]),
+                .admin(changePlan)),
+            Route(
+                .post, "/v1/workspaces/{workspaceId}/subscription/status", statuses: bodyStatuses.union([200, 404]),
+                .admin(setSubscriptionStatus)),
+            Route(.get, "/v1/workspaces/{workspaceId}/billing", statuses: [200, 404], .admin(workspaceBilling)),
+            Route(
+                .post, "/v1/workspaces/{workspaceId}/purchases/{purchaseId}/refund",
+                statuses: bodyStatuses.union([200, 404, 409]), .admin(refundPurchase)),
+            // Workspace (API key).
+            Route(.get, "/v1/billing", statuses: [200, 404], .apiKey(billing)),
+            Route(.get, "/v1/packages", statuses: [200], .apiKey(listPackages)),
+            Route(
+                .post, "/v1/purchases", statuses: bodyStatuses.union([200, 201, 404, 409, 502]),
+                .apiKey(createPurchase)),
+            Route(.get, "/v1/purchases", statuses: [200, 400, 422], .apiKey(listPurchases)),
+            Route(.get, "/v1/purchases/{purchaseId}", statuses: [200, 404, 422], .apiKey(getPurchase)),
+            // Stripe (signed by Stripe, no credentials of ours).
+            Route(
+                .post, "/v1/webhooks/stripe", statuses: [200, 400, 403, 409, 413, 422, 500],
+                .open(stripeWebhook)),
         ]
     }
 }

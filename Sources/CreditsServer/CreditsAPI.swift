@@ -9,20 +9,29 @@ import Logging
 /// The API's handlers and what they share: the store, the clock, the limits and the metrics.
 struct CreditsAPI: Sendable {
     let store: any ServiceStore
-    /// The clock the app was built with; no handler reads it yet (the store stamps rows with its own).
+    /// The clock the app was built with: the Stripe webhook's tolerance window is checked against it (the store
+    /// stamps rows with its own).
     let clock: any CreditsClock
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
     /// The OpenAPI document, read once at start; nil if the resource is missing from the build.
     let openAPIDocument: Data?
+    /// Where purchases are paid: Stripe when configured, else the built-in provider.
+    let payments: any PaymentProvider
+    /// Where purchase and reset events go (outbound notifications).
+    let events: any BillingEventSink
 
     init(
         store: any ServiceStore, clock: any CreditsClock, configuration: ServerConfiguration,
-        metrics: ServerMetrics, logger: Logger
+        metrics: ServerMetrics, logger: Logger, payments: (any PaymentProvider)? = nil,
+        events: any BillingEventSink = NoBillingEvents()
     ) {
         self.store = store
         self.clock = clock
+        self.payments =
+            payments ?? configuration.stripe.map { StripePayments(configuration: $0) } ?? BuiltInPayments()
+        self.events = events
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -126,7 +135,8 @@ struct CreditsAPI: Sendable {
         return try JSONDecoder.api.decode(Body.self, from: data)
     }
 
-    private func collectBody(_ request: Request) async throws -> Data {
+    /// The raw body, refused with 413 over `requestBodyBytesMax` (webhooks verify signatures over these bytes).
+    func collectBody(_ request: Request) async throws -> Data {
         let limit = configuration.requestBodyBytesMax
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.payloadTooLarge

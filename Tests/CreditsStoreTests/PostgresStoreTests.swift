@@ -140,7 +140,8 @@ struct PostgresStoreTests {
             try await PostgresStore.withStore(url: database.url) { store in
                 try await store.migrate()
                 try await store.migrate()
-                #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 3)  // 0001, 0002, 0004
+                // One row per migration: 0001, 0002, 0004.
+                #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 3)
                 let created = try await newWorkspace(store, credits: 3)
                 #expect(
                     try await store.balance(workspaceId: created.workspace.id, walletId: created.pool.id).available == 3
@@ -157,7 +158,8 @@ struct PostgresStoreTests {
                     async let one: Void = first.migrate()
                     async let two: Void = second.migrate()
                     _ = try await (one, two)
-                    #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 3)  // 0001, 0002, 0004
+                    // One row per migration: 0001, 0002, 0004.
+                    #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 3)
                     #expect(
                         try await database.scalar(
                             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'holds'") == 1)

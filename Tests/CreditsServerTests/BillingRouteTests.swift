@@ -156,4 +156,17 @@ struct BillingRouteTests {
         }
         #expect(harness.events.refunds.count == 1)
     }
+
+    @Test func aStoreFailureOnTheBillingPageIs500AndLeaksNothing() async throws {
+        let store = ScriptedStore(
+            inner: MemoryStore(clock: ManualClock(), ids: SequentialIDs()),
+            failures: ["billingSummary": SecretInfrastructureError()])
+        try await Harness(store: store).run { client in
+            let workspace = try await client.createWorkspace()
+            let response = try await client.send(.get, "/v1/billing", token: workspace.secret)
+            #expect(response.status == .internalServerError)
+            #expect(try errorBody(response).code == "internal_error")
+            #expect(!text(response).contains("hunter2"))
+        }
+    }
 }

@@ -4,14 +4,19 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the CallCredits HTTP application: the routes, the hold sweeper, and any extra `services`
-/// (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the wallet alert evaluator, the
+/// webhook sender, and any extra `services` (such as the store's own). The caller runs it with
+/// `app.runService()`, which handles SIGINT/SIGTERM. `webhookTransport` replaces the HTTP client the sender
+/// makes (tests).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    services: [any Service] = [], logger: Logger
+    services: [any Service] = [], logger: Logger,
+    webhookTransport: (@Sendable () -> any WebhookTransport)? = nil
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
-    let api = CreditsAPI(store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger)
+    let watch = WalletWatch()
+    let api = CreditsAPI(
+        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger, walletWatch: watch)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
@@ -19,7 +24,15 @@ public func buildApplication(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
-        services: services + [sweeper],
+        services: services + [
+            sweeper,
+            WalletAlertEvaluator(
+                store: store, watch: watch, intervalSeconds: configuration.walletAlertIntervalSeconds, logger: logger,
+                metrics: metrics),
+            WebhookSender(
+                store: store, clock: clock, configuration: configuration.webhookSender, logger: logger, metrics: metrics,
+                makeTransport: webhookTransport ?? { HTTPClientWebhookTransport() }),
+        ],
         logger: logger)
 }
 

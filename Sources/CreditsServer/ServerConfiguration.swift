@@ -10,16 +10,23 @@ public struct ServerConfiguration: Sendable {
     public var requestBodyBytesMax: Int
     /// How often the hold sweeper releases timed-out holds and expires lots.
     public var holdSweepIntervalSeconds: Double
+    /// How often the wallet alert evaluator looks at dialing and changed wallets.
+    public var walletAlertIntervalSeconds: Double
+    /// The webhook sender's settings (poll interval, batch, timeout, retries).
+    public var webhookSender: WebhookSenderConfiguration
 
     /// Creates a configuration; every value has a safe default except the admin token, which defaults to off.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
-        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5
+        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5,
+        walletAlertIntervalSeconds: Double = 10, webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration()
     ) {
         self.host = host
         self.port = port
         self.adminToken = adminToken
         self.requestBodyBytesMax = requestBodyBytesMax
         self.holdSweepIntervalSeconds = holdSweepIntervalSeconds
+        self.walletAlertIntervalSeconds = walletAlertIntervalSeconds
+        self.webhookSender = webhookSender
     }
 }

@@ -4,16 +4,19 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
-    private let clock: any CreditsClock
-    private let ids: any IDSource
-    private var workspaces: [WorkspaceID: Workspace] = [:]
-    private var wallets: [WalletID: Wallet] = [:]
-    private var lots: [LotID: Lot] = [:]
-    private var holds: [HoldID: Hold] = [:]
+    let clock: any CreditsClock
+    let ids: any IDSource
+    // Internal, not private: capability extensions in other files (`MemoryStore+….swift`) read them.
+    private(set) var workspaces: [WorkspaceID: Workspace] = [:]
+    private(set) var wallets: [WalletID: Wallet] = [:]
+    private(set) var lots: [LotID: Lot] = [:]
+    private(set) var holds: [HoldID: Hold] = [:]
     private var holdsByAttempt: [String: HoldID] = [:]
-    private var entries: [LedgerEntry] = []
+    private(set) var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
     private var idempotency: [String: IdempotencyRecord] = [:]
+    /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
+    var notifications = MemoryNotificationTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

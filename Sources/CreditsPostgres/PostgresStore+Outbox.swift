@@ -58,7 +58,9 @@ extension PostgresStore {
     /// Finds due deliveries across workspaces without locks, then claims each workspace's share in its own
     /// transaction with `FOR UPDATE SKIP LOCKED`, re-checking that each is still due and unclaimed. Two
     /// senders never claim one delivery at once: the second either skips the locked row or, once the first
-    /// committed, sees its lease and passes it by.
+    /// committed, sees its lease and passes it by. Each sender reads four times `limit` candidates and
+    /// tries them in a random order, so two senders mostly reach for different rows instead of both
+    /// fighting over the head of the queue.
     public func claimDueDeliveries(limit: Int, leaseSeconds: Double) async throws -> [DeliveryClaim] {
         guard limit > 0 else { return [] }
         let now = now()
@@ -69,12 +71,14 @@ extension PostgresStore {
                 SELECT workspace_id, id FROM webhook_deliveries
                 WHERE status = 'pending' AND next_attempt_at_ms <= \(now.millis)
                   AND (claimed_until_ms IS NULL OR claimed_until_ms <= \(now.millis))
-                ORDER BY next_attempt_at_ms LIMIT \(limit)
+                ORDER BY next_attempt_at_ms LIMIT \(limit * 4)
                 """, on: connection
             ).map { try $0.decode((String, String).self) }
         }
         var claims: [DeliveryClaim] = []
-        for (workspaceId, deliveryIds) in Self.groupedByWorkspace(due) {
+        for (workspaceId, deliveryIds) in Self.groupedByWorkspace(due.shuffled()) {
+            let wanted = limit - claims.count
+            guard wanted > 0 else { break }
             claims += try await transaction("claimDueDeliveries") { connection in
                 let found = try await rows(
                     """
@@ -86,7 +90,7 @@ extension PostgresStore {
                       AND d.status = 'pending' AND d.next_attempt_at_ms <= \(now.millis)
                       AND (d.claimed_until_ms IS NULL OR d.claimed_until_ms <= \(now.millis))
                       AND e.enabled AND e.deleted_at_ms IS NULL
-                    ORDER BY d.id FOR UPDATE OF d SKIP LOCKED
+                    ORDER BY d.next_attempt_at_ms, d.id LIMIT \(wanted) FOR UPDATE OF d SKIP LOCKED
                     """, on: connection)
                 var claimed: [DeliveryClaim] = []
                 for row in found {

@@ -67,7 +67,7 @@ struct WalletAlertsTests {
         let keys = run([
             (observation(remaining: 0, held: 1, now: start), start),
             (observation(remaining: 0, now: start), start),
-        ])
+        ], settings: NotificationSettings(lowBalanceCredits: 100))
         #expect(Set(keys) == ["wallet.empty:wal_1:1", "wallet.low_balance:wal_1:1"])
     }
 

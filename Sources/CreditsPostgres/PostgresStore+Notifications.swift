@@ -18,12 +18,13 @@ extension PostgresStore: NotificationStore {
                     on: connection
                 ).isEmpty)
             else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
-            let count = try await rows(
-                """
-                SELECT count(*) FROM webhook_endpoints
-                WHERE workspace_id = \(new.workspaceId) AND deleted_at_ms IS NULL
-                """, on: connection
-            ).first?.decode(Int64.self) ?? 0
+            let count =
+                try await rows(
+                    """
+                    SELECT count(*) FROM webhook_endpoints
+                    WHERE workspace_id = \(new.workspaceId) AND deleted_at_ms IS NULL
+                    """, on: connection
+                ).first?.decode(Int64.self) ?? 0
             guard count < Limits.webhookEndpointsMax else {
                 throw LedgerRefusal.invalid("a workspace has at most \(Limits.webhookEndpointsMax) webhook endpoints")
             }

@@ -15,7 +15,8 @@ enum NotificationRows {
     }
 
     /// The workspace's endpoint `id`, unless deleted.
-    static func endpoint(_ db: Database, _ workspaceId: WorkspaceID, _ id: WebhookEndpointID) throws -> WebhookEndpoint? {
+    static func endpoint(_ db: Database, _ workspaceId: WorkspaceID, _ id: WebhookEndpointID) throws -> WebhookEndpoint?
+    {
         try db.firstRow(
             """
             SELECT \(endpointColumns) FROM webhook_endpoints WHERE id = ? AND workspace_id = ? AND deleted_at IS NULL
@@ -36,7 +37,8 @@ enum NotificationRows {
     static let eventColumns = "id, workspace_id, type, key, payload, occurred_at, created_at"
     static func event(_ row: Columns) -> NotificationEvent {
         NotificationEvent(
-            id: row.text(0), workspaceId: row.text(1), type: NotificationEventType(rawValue: row.text(2)) ?? .webhookTest,
+            id: row.text(0), workspaceId: row.text(1),
+            type: NotificationEventType(rawValue: row.text(2)) ?? .webhookTest,
             key: row.text(3), payload: row.text(4), occurredAt: SQLiteRows.date(row, 5),
             createdAt: SQLiteRows.date(row, 6))
     }

@@ -12,7 +12,8 @@ extension SQLiteStore: NotificationStore {
             description: new.description, eventTypes: new.eventTypes, enabled: true, secret: new.secret,
             createdAt: now, updatedAt: now)
         try await groupWriter.write { db in
-            guard try db.firstRow("SELECT 1 FROM workspaces WHERE id = ?", [.text(new.workspaceId)], { _ in true }) != nil
+            guard
+                try db.firstRow("SELECT 1 FROM workspaces WHERE id = ?", [.text(new.workspaceId)], { _ in true }) != nil
             else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
             let count =
                 try db.firstRow(
@@ -128,8 +129,7 @@ extension SQLiteStore: NotificationStore {
 
     /// Emits inside a write transaction that is already open, so a caller in this module can enqueue an
     /// event atomically with its own writes. Refusals are thrown before anything is written.
-    static func emit(_ notification: NewNotification, db: Database, now: Date, ids: any IDSource) throws -> EmitResult
-    {
+    static func emit(_ notification: NewNotification, db: Database, now: Date, ids: any IDSource) throws -> EmitResult {
         guard
             try db.firstRow("SELECT 1 FROM workspaces WHERE id = ?", [.text(notification.workspaceId)], { _ in true })
                 != nil

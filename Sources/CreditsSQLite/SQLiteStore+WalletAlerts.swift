@@ -39,7 +39,8 @@ extension SQLiteStore {
             guard page.count == spendingPageSize, let last = page.last else { break }
             cursor = last.0
         }
-        return SpendingWindow(since: since, charged: charged, firstActivityAt: first.map(Date.init(millisecondsSince1970:)))
+        return SpendingWindow(
+            since: since, charged: charged, firstActivityAt: first.map(Date.init(millisecondsSince1970:)))
     }
 
     public func walletsWithOpenHolds(limit: Int) async throws -> [WalletRef] {
@@ -77,7 +78,8 @@ extension SQLiteStore {
                             fired_at = excluded.fired_at
                         """,
                     arguments: [
-                        workspaceId, walletId, state.kind.rawValue, state.crossings, state.firedAt?.millisecondsSince1970,
+                        workspaceId, walletId, state.kind.rawValue, state.crossings,
+                        state.firedAt?.millisecondsSince1970,
                     ])
             }
             return results

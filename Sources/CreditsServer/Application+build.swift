@@ -30,7 +30,8 @@ public func buildApplication(
                 store: store, watch: watch, intervalSeconds: configuration.walletAlertIntervalSeconds, logger: logger,
                 metrics: metrics),
             WebhookSender(
-                store: store, clock: clock, configuration: configuration.webhookSender, logger: logger, metrics: metrics,
+                store: store, clock: clock, configuration: configuration.webhookSender, logger: logger,
+                metrics: metrics,
                 makeTransport: webhookTransport ?? { HTTPClientWebhookTransport() }),
         ],
         logger: logger)

@@ -67,8 +67,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/webhook-deliveries?endpointId=&eventId=&status=&limit=&cursor=`: the delivery log, newest first.
-    func listDeliveries(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
-    {
+    func listDeliveries(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         var limit = Limits.pageSizeDefault
         if let text = query.get("limit") {

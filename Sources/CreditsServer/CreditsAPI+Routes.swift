@@ -35,7 +35,9 @@ extension CreditsAPI {
             Route(.delete, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .apiKey(deleteWebhookEndpoint)),
             Route(.get, "/v1/webhook-deliveries", statuses: [200, 400, 422], .apiKey(listDeliveries)),
             Route(.get, "/v1/notification-settings", statuses: [200], .apiKey(getNotificationSettings)),
-            Route(.put, "/v1/notification-settings", statuses: bodyStatuses.union([200]), .apiKey(putNotificationSettings)),
+            Route(
+                .put, "/v1/notification-settings", statuses: bodyStatuses.union([200]), .apiKey(putNotificationSettings)
+            ),
             Route(.get, "/v1/wallets/{walletId}/runway", statuses: [200, 404], .apiKey(runway)),
         ]
     }

@@ -19,7 +19,8 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
         requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5,
-        walletAlertIntervalSeconds: Double = 10, webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration()
+        walletAlertIntervalSeconds: Double = 10,
+        webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration()
     ) {
         self.host = host
         self.port = port

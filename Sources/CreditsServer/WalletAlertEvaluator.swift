@@ -97,7 +97,8 @@ public struct WalletAlertEvaluator: Service {
                 }
             } catch let refusal as LedgerRefusal {
                 // The wallet went away (or never existed): nothing to evaluate.
-                logger.debug("wallet alert skipped", metadata: ["wallet": "\(wallet.walletId)", "refusal": "\(refusal)"])
+                logger.debug(
+                    "wallet alert skipped", metadata: ["wallet": "\(wallet.walletId)", "refusal": "\(refusal)"])
             } catch {
                 logger.error(
                     "wallet alert evaluation failed",

@@ -97,7 +97,9 @@ public struct WebhookSender: Service {
         var recorded: [WebhookDelivery] = []
         for attempt in attempts {
             guard let delivery = try await store.recordDeliveryAttempt(attempt) else {
-                logger.warning("delivery claim lapsed before its attempt was recorded", metadata: ["delivery": "\(attempt.deliveryId)"])
+                logger.warning(
+                    "delivery claim lapsed before its attempt was recorded",
+                    metadata: ["delivery": "\(attempt.deliveryId)"])
                 continue
             }
             metrics?.recordWebhookAttempt(delivery.status)

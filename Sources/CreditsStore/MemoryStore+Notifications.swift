@@ -64,8 +64,8 @@ extension MemoryStore: NotificationStore {
     {
         guard let endpoint = liveEndpoint(workspaceId, id) else { return nil }
         notifications.deletedEndpoints.insert(id)
-        for var delivery in notifications.deliveries.values where delivery.endpointId == id && delivery.status == .pending
-        {
+        for var delivery in notifications.deliveries.values
+        where delivery.endpointId == id && delivery.status == .pending {
             delivery.status = .failed
             delivery.nextAttemptAt = nil
             delivery.lastError = "endpoint deleted"
@@ -192,7 +192,10 @@ extension MemoryStore: NotificationStore {
     }
 
     public func walletsWithOpenHolds(limit: Int) async throws -> [WalletRef] {
-        let open = Set(holds.values.filter { $0.state == .held }.map { WalletRef(workspaceId: $0.workspaceId, walletId: $0.walletId) })
+        let open = Set(
+            holds.values.filter { $0.state == .held }.map {
+                WalletRef(workspaceId: $0.workspaceId, walletId: $0.walletId)
+            })
         return Array(open.sorted { $0.walletId < $1.walletId }.prefix(max(limit, 0)))
     }
 

@@ -64,10 +64,11 @@ struct WalletAlertsTests {
 
     @Test("an empty wallet notifies wallet.empty once, with low balance")
     func empty() {
-        let keys = run([
-            (observation(remaining: 0, held: 1, now: start), start),
-            (observation(remaining: 0, now: start), start),
-        ], settings: NotificationSettings(lowBalanceCredits: 100))
+        let keys = run(
+            [
+                (observation(remaining: 0, held: 1, now: start), start),
+                (observation(remaining: 0, now: start), start),
+            ], settings: NotificationSettings(lowBalanceCredits: 100))
         #expect(Set(keys) == ["wallet.empty:wal_1:1", "wallet.low_balance:wal_1:1"])
     }
 
@@ -109,13 +110,14 @@ struct WalletAlertsTests {
         let now = start.addingTimeInterval(3600)
         let dialing = now.addingTimeInterval(-1800)
         // 60 credits per hour: 40 available last 40 minutes (over 30), 20 last 20 (under).
-        let keys = run([
-            (observation(remaining: 40, charged: 30, dialingSince: dialing, now: now), now),
-            (observation(remaining: 20, charged: 30, dialingSince: dialing, now: now), now),
-            (observation(remaining: 10, charged: 30, dialingSince: dialing, now: now), now),
-            (observation(remaining: 10, now: now), now),  // idle for an hour
-            (observation(remaining: 10, charged: 30, dialingSince: dialing, now: now), now),
-        ], settings: NotificationSettings(runwayMinutes: 30))
+        let keys = run(
+            [
+                (observation(remaining: 40, charged: 30, dialingSince: dialing, now: now), now),
+                (observation(remaining: 20, charged: 30, dialingSince: dialing, now: now), now),
+                (observation(remaining: 10, charged: 30, dialingSince: dialing, now: now), now),
+                (observation(remaining: 10, now: now), now),  // idle for an hour
+                (observation(remaining: 10, charged: 30, dialingSince: dialing, now: now), now),
+            ], settings: NotificationSettings(runwayMinutes: 30))
         #expect(keys == ["wallet.runway_low:wal_1:1", "wallet.runway_low:wal_1:2"])
     }
 

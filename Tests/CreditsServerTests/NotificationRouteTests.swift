@@ -71,7 +71,8 @@ struct NotificationRouteTests {
             for json in [
                 #"{"url": "not a url"}"#, #"{"url": "https://x.example/h", "eventTypes": ["wallet.nope"]}"#,
             ] {
-                let response = try await client.send(.post, "/v1/webhook-endpoints", token: workspace.secret, json: json)
+                let response = try await client.send(
+                    .post, "/v1/webhook-endpoints", token: workspace.secret, json: json)
                 #expect(response.status == .unprocessableContent)
                 #expect(try errorBody(response).code == "invalid_request")
             }
@@ -119,7 +120,10 @@ struct NotificationRouteTests {
             #expect(runway.creditsPerHour == 120 && runway.runwayMinutes == 40 && runway.available == 80)
             #expect(runway.estimatedEmptyAt == harness.clock.now().addingTimeInterval(2400))
             let balance = try await client.send(.get, "/v1/balance", token: workspace.secret)
-            struct WithRunway: Decodable { var available: Credits; var runway: RunwayView }
+            struct WithRunway: Decodable {
+                var available: Credits
+                var runway: RunwayView
+            }
             let shown = try decode(WithRunway.self, balance)
             #expect(shown.available == 80 && shown.runway == runway)
             let unknown = try await client.send(.get, "/v1/wallets/wal_nope/runway", token: workspace.secret)

@@ -69,7 +69,8 @@ struct WebhookLiveTests {
                     delivered = try decode(DeliveryPage.self, log).deliveries
                 }
                 let delivery = try #require(delivered.first)
-                #expect(delivery.attempts == 2 && delivery.lastStatusCode == 204 && delivery.eventType == .walletLowBalance)
+                #expect(
+                    delivery.attempts == 2 && delivery.lastStatusCode == 204 && delivery.eventType == .walletLowBalance)
                 let received = receiver.received
                 #expect(received.count == 2)
                 for message in received {

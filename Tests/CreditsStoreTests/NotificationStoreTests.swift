@@ -40,7 +40,8 @@ struct NotificationStoreTests {
         let first = try await fixture.endpoint(types: [.walletLowBalance, .purchaseCompleted])
         let second = try await fixture.endpoint("http://127.0.0.1:9/hook")
         #expect(first.enabled && first.secret.hasPrefix("whsec_"))
-        #expect(try await fixture.store.webhookEndpoints(workspaceId: fixture.workspace).map(\.id) == [first.id, second.id])
+        #expect(
+            try await fixture.store.webhookEndpoints(workspaceId: fixture.workspace).map(\.id) == [first.id, second.id])
         #expect(try await fixture.store.webhookEndpoint(workspaceId: fixture.workspace, id: first.id) == first)
         #expect(try await other.store.webhookEndpoint(workspaceId: other.workspace, id: first.id) == nil)
         #expect(try await other.store.webhookEndpoints(workspaceId: other.workspace).isEmpty)
@@ -82,7 +83,9 @@ struct NotificationStoreTests {
         #expect(refused == .invalidRequest)
     }
 
-    @Test("emitting is idempotent per key and makes one delivery per subscribed, enabled endpoint", arguments: Backend.all)
+    @Test(
+        "emitting is idempotent per key and makes one delivery per subscribed, enabled endpoint", arguments: Backend.all
+    )
     func emitOncePerKey(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         let all = try await fixture.endpoint()
@@ -97,8 +100,11 @@ struct NotificationStoreTests {
         #expect(!again.created && again.deliveries == 0 && again.event == first.event)
         let page = try await fixture.store.deliveries(DeliveryQuery(workspaceId: fixture.workspace))
         #expect(Set(page.deliveries.map(\.endpointId)) == [all.id, purchases.id])
-        #expect(page.deliveries.allSatisfy { $0.status == .pending && $0.attempts == 0 && $0.eventId == first.event.id })
-        #expect(try await fixture.store.notificationEvent(workspaceId: fixture.workspace, id: first.event.id) == first.event)
+        #expect(
+            page.deliveries.allSatisfy { $0.status == .pending && $0.attempts == 0 && $0.eventId == first.event.id })
+        #expect(
+            try await fixture.store.notificationEvent(workspaceId: fixture.workspace, id: first.event.id) == first.event
+        )
         #expect(first.event.payload.contains(#""type":"purchase.completed""#))
         #expect(first.event.payload.contains(#""workspaceId":"\#(fixture.workspace)""#))
     }
@@ -142,7 +148,8 @@ struct NotificationStoreTests {
         #expect(try await fixture.store.claimDueDeliveries(limit: 10, leaseSeconds: 60).isEmpty)
     }
 
-    @Test("a claimed delivery is not claimed again until its lease lapses; a lapsed claim records nothing",
+    @Test(
+        "a claimed delivery is not claimed again until its lease lapses; a lapsed claim records nothing",
         arguments: Backend.all)
     func claimLease(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
@@ -169,7 +176,8 @@ struct NotificationStoreTests {
         #expect(failed?.status == .failed && failed?.nextAttemptAt == nil && failed?.lastError != nil)
         let gone = try await fixture.store.recordDeliveryAttempt(fixture.attempt(claims[1], status: 410, .endpointGone))
         #expect(gone?.status == .failed && gone?.lastStatusCode == 410)
-        #expect(try await fixture.store.webhookEndpoint(workspaceId: fixture.workspace, id: endpoint.id)?.enabled == false)
+        #expect(
+            try await fixture.store.webhookEndpoint(workspaceId: fixture.workspace, id: endpoint.id)?.enabled == false)
     }
 
     @Test("a disabled endpoint's deliveries wait; a deleted endpoint's fail", arguments: Backend.all)

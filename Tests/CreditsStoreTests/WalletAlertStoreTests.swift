@@ -90,7 +90,8 @@ struct WalletAlertStoreTests {
             fixture.clock.advance(seconds: 60)
         }
         let window = try await fixture.store.spendingWindow(
-            workspaceId: fixture.workspace, walletId: fixture.pool, since: fixture.clock.now().addingTimeInterval(-3600))
+            workspaceId: fixture.workspace, walletId: fixture.pool, since: fixture.clock.now().addingTimeInterval(-3600)
+        )
         #expect(window.charged == 40)
         #expect(window.firstActivityAt == fixture.clock.now().addingTimeInterval(-1200))
         let balance = try await fixture.balance()

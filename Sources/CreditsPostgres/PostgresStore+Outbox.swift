@@ -209,6 +209,14 @@ extension PostgresStore {
         let window = try await spendingWindow(
             workspaceId: workspaceId, walletId: walletId, since: now.addingTimeInterval(-Runway.windowSeconds))
         let observation = WalletObservation(workspaceId: workspaceId, balance: balance, window: window)
+        // Most passes change nothing: decide on unlocked rows first and lock only when something would change.
+        let unchanged = try await read("evaluateWalletAlerts") { connection in
+            let (changed, events) = WalletAlerts.evaluate(
+                observation, settings: try await settings(workspaceId, on: connection),
+                states: try await alertStates(workspaceId, walletId, locking: false, on: connection), now: now)
+            return changed.isEmpty && events.isEmpty
+        }
+        if unchanged { return [] }
         return try await transaction("evaluateWalletAlerts") { connection in
             var states = try await lockAlerts(workspaceId, walletId, on: connection)
             if states.count < WalletAlertKind.allCases.count {
@@ -239,10 +247,17 @@ extension PostgresStore {
     private func lockAlerts(
         _ workspaceId: WorkspaceID, _ walletId: WalletID, on connection: PostgresConnection
     ) async throws -> [WalletAlertState] {
+        try await alertStates(workspaceId, walletId, locking: true, on: connection)
+    }
+
+    private func alertStates(
+        _ workspaceId: WorkspaceID, _ walletId: WalletID, locking: Bool, on connection: PostgresConnection
+    ) async throws -> [WalletAlertState] {
         try await rows(
             """
             SELECT kind, crossings, fired_at_ms FROM wallet_alerts
-            WHERE workspace_id = \(workspaceId) AND wallet_id = \(walletId) ORDER BY kind FOR UPDATE
+            WHERE workspace_id = \(workspaceId) AND wallet_id = \(walletId) ORDER BY kind
+            \(unescaped: locking ? "FOR UPDATE" : "")
             """, on: connection
         ).map { row in
             let (kind, crossings, firedAt) = try row.decode((String, Int32, Int64?).self)

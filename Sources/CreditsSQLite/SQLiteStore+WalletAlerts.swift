@@ -60,13 +60,18 @@ extension SQLiteStore {
         let window = try await spendingWindow(
             workspaceId: workspaceId, walletId: walletId, since: now.addingTimeInterval(-Runway.windowSeconds))
         let observation = WalletObservation(workspaceId: workspaceId, balance: balance, window: window)
+        // Most passes change nothing: decide on a snapshot first and take the writer only when something would.
+        let unchanged = try await readPool.read { db in
+            let (changed, events) = WalletAlerts.evaluate(
+                observation, settings: try NotificationRows.settings(db, workspaceId),
+                states: try Self.alertStates(db, walletId), now: now)
+            return changed.isEmpty && events.isEmpty
+        }
+        if unchanged { return [] }
         let ids = idSource
         return try await groupWriter.write { db in
             let settings = try NotificationRows.settings(db, workspaceId)
-            let states = try db.rows(
-                "SELECT kind, crossings, fired_at FROM wallet_alerts WHERE wallet_id = ?", [.text(walletId)],
-                NotificationRows.alert
-            ).compactMap { $0 }
+            let states = try Self.alertStates(db, walletId)
             let (changed, events) = WalletAlerts.evaluate(observation, settings: settings, states: states, now: now)
             var results: [EmitResult] = []
             for event in events { results.append(try Self.emit(event, db: db, now: now, ids: ids)) }
@@ -84,5 +89,12 @@ extension SQLiteStore {
             }
             return results
         }
+    }
+
+    static func alertStates(_ db: Database, _ walletId: WalletID) throws -> [WalletAlertState] {
+        try db.rows(
+            "SELECT kind, crossings, fired_at FROM wallet_alerts WHERE wallet_id = ?", [.text(walletId)],
+            NotificationRows.alert
+        ).compactMap { $0 }
     }
 }

@@ -99,7 +99,8 @@ let package = Package(
         .testTarget(
             name: "CreditsServerTests",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsServer",
+                "CreditsCore", "CreditsStore", "CreditsServer", "CreditsWebhooks",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -46,3 +46,15 @@ extension CycleResetDecision {
     /// the anchor, the anchor itself, which is where cycle −1 ends).
     public var nextCheckAt: Date { cycle.end }
 }
+
+extension CycleResetDecision {
+    /// The `cycle.reset` notification of a reset that granted the cycle (outcome `reset`): one per workspace and
+    /// cycle, enqueued in the reset's transaction. Withheld, cancelled and repeated resets notify nothing.
+    public var notification: NewNotification? {
+        guard outcome == .reset else { return nil }
+        let report = report
+        return .cycleReset(
+            workspaceId: subscription.workspaceId, cycleStart: cycle.start, cycleEnd: cycle.end,
+            granted: report.granted, expired: report.expired)
+    }
+}

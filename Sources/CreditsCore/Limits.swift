@@ -44,6 +44,19 @@ public enum Limits {
     /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
     public static let csvNameBytesMax = 200
 
+    /// Highest runway threshold: one week.
+    public static let runwayMinutesMax = 10_080
+    /// Longest webhook endpoint URL.
+    public static let webhookURLLengthMax = 2_048
+    /// Most webhook endpoints (not deleted) in one workspace.
+    public static let webhookEndpointsMax = 20
+    /// Largest event body; Standard Webhooks recommends staying under 20 kB.
+    public static let notificationPayloadBytesMax = 16_384
+    /// Longest error text kept for a delivery attempt.
+    public static let deliveryErrorLengthMax = 300
+    /// Most entries read back to measure one wallet's pace (a busier wallet's window is cut short).
+    public static let spendingWindowEntriesMax = 50_000
+
     /// Checks an ISO 4217 currency code: three upper-case letters ("USD").
     public static func checkCurrency(_ value: String) throws(LedgerRefusal) {
         guard value.utf8.count == 3, value.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {

@@ -121,3 +121,14 @@ extension Purchases {
         return calendar.cycle(containing: now).end
     }
 }
+
+extension PurchaseCompletion {
+    /// The `purchase.completed` notification of a first confirmation (none for a replay): one per payment, keyed by
+    /// the purchase id (`paymentId` in the event), enqueued in the confirmation's transaction.
+    public var notification: NewNotification? {
+        guard !replayed, let completedAt = purchase.completedAt else { return nil }
+        return .purchaseCompleted(
+            workspaceId: purchase.workspaceId, paymentId: purchase.id, walletId: purchase.walletId,
+            credits: purchase.credits, lotId: lot?.id, completedAt: completedAt)
+    }
+}

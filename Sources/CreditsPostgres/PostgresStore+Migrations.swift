@@ -176,5 +176,6 @@ extension PostgresStore {
                 """,
             ]),
         billingMigration,
+        notificationsMigration,
     ]
 }

@@ -113,6 +113,9 @@ extension PostgresStore: PurchaseStore {
             guard !decision.result.replayed else { return decision.result }
             try await write(decision.change, on: connection)
             try await recordGrant(decision.grant, decision.grantResult, now: now, on: connection)
+            if let notification = decision.result.notification {
+                _ = try await emit(notification, now: now, on: connection)
+            }
             try await update(decision.purchase, on: connection)
             return decision.result
         }

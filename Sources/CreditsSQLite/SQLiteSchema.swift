@@ -100,6 +100,7 @@ enum SQLiteSchema {
                     """)
         }
         SQLiteBillingSchema.register(in: &migrator)
+        registerNotifications(&migrator)
         return migrator
     }
 }

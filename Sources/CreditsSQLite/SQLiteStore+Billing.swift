@@ -193,6 +193,7 @@ extension SQLiteStore: BillingStore {
         }
         try SQLiteRows.apply(decision.change, db)
         try SQLiteBillingRows.recordGrant(decision.grant, decision.grantResult, now: now, db)
+        if let notification = decision.notification { _ = try Self.emit(notification, db: db, now: now, ids: ids) }
         try SQLiteBillingRows.update(decision.subscription, nextResetAt: decision.nextCheckAt, db)
         return decision.report
     }

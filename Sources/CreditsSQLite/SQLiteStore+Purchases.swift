@@ -112,6 +112,9 @@ extension SQLiteStore: PurchaseStore {
             guard !decision.result.replayed else { return decision.result }
             try SQLiteRows.apply(decision.change, db)
             try SQLiteBillingRows.recordGrant(decision.grant, decision.grantResult, now: now, db)
+            if let notification = decision.result.notification {
+                _ = try Self.emit(notification, db: db, now: now, ids: ids)
+            }
             try SQLiteBillingRows.update(decision.purchase, db)
             return decision.result
         }

@@ -4,31 +4,42 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the cycle reset scheduler, and any extra
-/// `services` (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
-///
-/// `billingEvents` receives purchase and cycle-reset events (outbound notifications plug in there); `payments`
-/// overrides the provider the configuration chooses (Stripe when configured, else the built-in one).
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the wallet alert evaluator, the
+/// webhook sender, the cycle reset scheduler, and any extra `services` (such as the store's own). The caller runs
+/// it with `app.runService()`, which handles SIGINT/SIGTERM. `webhookTransport` replaces the HTTP client the sender
+/// makes (tests); `payments` replaces the payment provider the configuration chooses (Stripe when configured, else
+/// the built-in one).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    services: [any Service] = [], billingEvents: any BillingEventSink = NoBillingEvents(),
-    payments: (any PaymentProvider)? = nil, logger: Logger
+    services: [any Service] = [], logger: Logger,
+    webhookTransport: (@Sendable () -> any WebhookTransport)? = nil, payments: (any PaymentProvider)? = nil
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
+    let watch = WalletWatch()
     let api = CreditsAPI(
-        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger,
-        payments: payments, events: billingEvents)
+        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger, walletWatch: watch,
+        payments: payments)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
     let resets = CycleResetScheduler(
-        store: store, clock: clock, intervalSeconds: configuration.cycleResetIntervalSeconds, events: billingEvents,
-        logger: logger, metrics: metrics)
+        store: store, clock: clock, intervalSeconds: configuration.cycleResetIntervalSeconds, logger: logger,
+        metrics: metrics)
     return Application(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
-        services: services + [sweeper, resets],
+        services: services + [
+            sweeper,
+            WalletAlertEvaluator(
+                store: store, watch: watch, intervalSeconds: configuration.walletAlertIntervalSeconds, logger: logger,
+                metrics: metrics),
+            WebhookSender(
+                store: store, clock: clock, configuration: configuration.webhookSender, logger: logger,
+                metrics: metrics,
+                makeTransport: webhookTransport ?? { HTTPClientWebhookTransport() }),
+            resets,
+        ],
         logger: logger)
 }
 

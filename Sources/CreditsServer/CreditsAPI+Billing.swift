@@ -87,11 +87,9 @@ extension CreditsAPI {
 
     // MARK: Helpers
 
-    /// Runs the workspace's reset now (it is idempotent) and sends the event when it changed anything.
+    /// Runs the workspace's reset now (it is idempotent; a reset enqueues its `cycle.reset` event itself).
     private func resetNow(_ workspaceId: WorkspaceID) async throws -> CycleResetReport {
-        let report = try await store.resetCycle(workspaceId: workspaceId)
-        if report.changedAnything { await events.emit(.cycleReset(report)) }
-        return report
+        try await store.resetCycle(workspaceId: workspaceId)
     }
 
     private func subscriptionView(_ workspaceId: WorkspaceID, reset: CycleResetReport? = nil) async throws

@@ -88,7 +88,6 @@ extension CreditsAPI {
             workspaceId: workspaceId, purchaseId: purchaseId, refundedMinor: body?.amountMinor ?? charged,
             chargedMinor: charged)
         if !refund.replayed {
-            await events.emit(.purchaseRefunded(refund))
             context.logger.info(
                 "purchase refunded",
                 metadata: [
@@ -126,7 +125,7 @@ extension CreditsAPI {
         }
     }
 
-    /// Completes a purchase whose payment was confirmed, and sends the event the first time.
+    /// Completes a purchase whose payment was confirmed (the store enqueues `purchase.completed` with the lot).
     func confirm(_ purchase: Purchase, paymentReference: String?) async throws -> PurchaseCompletion {
         let completion = try await store.completePurchase(
             workspaceId: purchase.workspaceId, purchaseId: purchase.id, paymentReference: paymentReference)
@@ -138,7 +137,6 @@ extension CreditsAPI {
                     "workspace": "\(purchase.workspaceId)", "purchase": "\(purchase.id)",
                     "credits": "\(purchase.credits)",
                 ])
-            await events.emit(.purchaseCompleted(completion))
         }
         return completion
     }

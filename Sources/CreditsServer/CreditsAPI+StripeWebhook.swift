@@ -100,7 +100,6 @@ extension CreditsAPI {
                     "purchase": "\(purchase.id)", "takenBack": "\(refund.takenBack)",
                     "alreadySpent": "\(refund.alreadySpent)",
                 ])
-            await events.emit(.purchaseRefunded(refund))
         }
         return true
     }

@@ -15,23 +15,23 @@ struct CreditsAPI: Sendable {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Wallets whose credits the handlers changed, for the wallet alert evaluator.
+    let walletWatch: WalletWatch
     /// The OpenAPI document, read once at start; nil if the resource is missing from the build.
     let openAPIDocument: Data?
     /// Where purchases are paid: Stripe when configured, else the built-in provider.
     let payments: any PaymentProvider
-    /// Where purchase and reset events go (outbound notifications).
-    let events: any BillingEventSink
 
     init(
         store: any ServiceStore, clock: any CreditsClock, configuration: ServerConfiguration,
-        metrics: ServerMetrics, logger: Logger, payments: (any PaymentProvider)? = nil,
-        events: any BillingEventSink = NoBillingEvents()
+        metrics: ServerMetrics, logger: Logger, walletWatch: WalletWatch = WalletWatch(),
+        payments: (any PaymentProvider)? = nil
     ) {
         self.store = store
+        self.walletWatch = walletWatch
         self.clock = clock
         self.payments =
             payments ?? configuration.stripe.map { StripePayments(configuration: $0) } ?? BuiltInPayments()
-        self.events = events
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger

@@ -5,7 +5,8 @@ import Logging
 import ServiceLifecycle
 
 /// Background service: resets every subscription whose cycle has started (expire the past allotment, grant the new
-/// one), then sleeps until the next cycle start is due (at most `intervalSeconds`), until graceful shutdown.
+/// one), then sleeps until the next cycle start is due (at most `intervalSeconds`), until graceful shutdown. A reset
+/// that grants a cycle enqueues its `cycle.reset` notification in its own transaction (docs/notifications.md).
 ///
 /// Several instances (processes) may run at once: the store resets each workspace and cycle exactly once. After a
 /// downtime across several boundaries the first run catches up to the current cycle only (docs/cycles.md).
@@ -13,20 +14,18 @@ public struct CycleResetScheduler: Service {
     let store: any ServiceStore
     let clock: any CreditsClock
     let intervalSeconds: Double
-    let events: any BillingEventSink
     let logger: Logger
     let metrics: ServerMetrics?
 
     /// Creates a scheduler over `store`; `clock` decides how long to sleep until the next reset is due.
     public init(
-        store: any ServiceStore, clock: any CreditsClock, intervalSeconds: Double,
-        events: any BillingEventSink = NoBillingEvents(), logger: Logger, metrics: ServerMetrics? = nil
+        store: any ServiceStore, clock: any CreditsClock, intervalSeconds: Double, logger: Logger,
+        metrics: ServerMetrics? = nil
     ) {
         precondition(intervalSeconds > 0, "the reset interval must be positive")
         self.store = store
         self.clock = clock
         self.intervalSeconds = intervalSeconds
-        self.events = events
         self.logger = logger
         self.metrics = metrics
     }
@@ -64,8 +63,6 @@ public struct CycleResetScheduler: Service {
                     logger.error(
                         "cycle reset failed; retrying later",
                         metadata: ["workspace": "\(report.workspaceId)", "error": "\(failure)"])
-                } else if report.changedAnything {
-                    await events.emit(.cycleReset(report))
                 }
             }
             if batch.count < Limits.resetBatchMax || Task.isCancelled { break }

@@ -10,6 +10,10 @@ public struct ServerConfiguration: Sendable {
     public var requestBodyBytesMax: Int
     /// How often the hold sweeper releases timed-out holds and expires lots.
     public var holdSweepIntervalSeconds: Double
+    /// How often the wallet alert evaluator looks at dialing and changed wallets.
+    public var walletAlertIntervalSeconds: Double
+    /// The webhook sender's settings (poll interval, batch, timeout, retries).
+    public var webhookSender: WebhookSenderConfiguration
     /// The longest the cycle reset scheduler sleeps; it wakes earlier when the next reset falls sooner.
     public var cycleResetIntervalSeconds: Double
     /// Stripe, when purchases are paid through it; nil: the built-in provider confirms every purchase at once.
@@ -19,6 +23,8 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
         requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5,
+        walletAlertIntervalSeconds: Double = 10,
+        webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration(),
         cycleResetIntervalSeconds: Double = 30, stripe: StripeConfiguration? = nil
     ) {
         self.host = host
@@ -26,6 +32,8 @@ public struct ServerConfiguration: Sendable {
         self.adminToken = adminToken
         self.requestBodyBytesMax = requestBodyBytesMax
         self.holdSweepIntervalSeconds = holdSweepIntervalSeconds
+        self.walletAlertIntervalSeconds = walletAlertIntervalSeconds
+        self.webhookSender = webhookSender
         self.cycleResetIntervalSeconds = cycleResetIntervalSeconds
         self.stripe = stripe
     }

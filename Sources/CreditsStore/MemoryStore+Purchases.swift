@@ -59,6 +59,7 @@ extension MemoryStore: PurchaseStore {
             now: now, ids: ids)
         apply(decision.change)
         try recordGrant(decision.grant, decision.grantResult, now: now)
+        if let notification = decision.result.notification { _ = try emitNow(notification) }
         billing.purchases[purchase.id] = decision.purchase
         return decision.result
     }

@@ -4,19 +4,22 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
-    // Internal (not private) so that each capability's extension (`MemoryStore+….swift`) can use the ledger's state.
     let clock: any CreditsClock
     let ids: any IDSource
-    var workspaces: [WorkspaceID: Workspace] = [:]
-    var wallets: [WalletID: Wallet] = [:]
-    var lots: [LotID: Lot] = [:]
-    private var holds: [HoldID: Hold] = [:]
+    // Internal, not private: capability extensions in other files (`MemoryStore+….swift`) read them.
+    private(set) var workspaces: [WorkspaceID: Workspace] = [:]
+    private(set) var wallets: [WalletID: Wallet] = [:]
+    private(set) var lots: [LotID: Lot] = [:]
+    private(set) var holds: [HoldID: Hold] = [:]
     private var holdsByAttempt: [String: HoldID] = [:]
-    private var entries: [LedgerEntry] = []
+    private(set) var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
+    /// Internal: the billing extensions store their grants' results under their idempotency keys.
     var idempotency: [String: IdempotencyRecord] = [:]
     /// Plans, subscriptions, packages and purchases (MemoryStore+Billing.swift, MemoryStore+Purchases.swift).
     var billing = MemoryBillingState()
+    /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
+    var notifications = MemoryNotificationTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

@@ -4,37 +4,28 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Synchronization
 import Testing
 
 @testable import CreditsServer
 
-/// Billing events as the app emitted them, in order.
-final class RecordingEvents: BillingEventSink {
-    private let recorded = Mutex<[BillingEvent]>([])
-
-    func emit(_ event: BillingEvent) async { recorded.withLock { $0.append(event) } }
-
-    var events: [BillingEvent] { recorded.withLock { $0 } }
-
-    var completions: [PurchaseCompletion] {
-        events.compactMap { if case .purchaseCompleted(let completion) = $0 { completion } else { nil } }
-    }
-
-    var refunds: [PurchaseRefund] {
-        events.compactMap { if case .purchaseRefunded(let refund) = $0 { refund } else { nil } }
-    }
-
-    var resets: [CycleResetReport] {
-        events.compactMap { if case .cycleReset(let report) = $0 { report } else { nil } }
-    }
+/// Registers a webhook endpoint for `workspaceId`, so every event enqueued from now on gets a delivery to count.
+func listenToEvents(_ store: any ServiceStore, _ workspaceId: WorkspaceID) async throws {
+    _ = try await store.createWebhookEndpoint(
+        NewWebhookEndpoint(workspaceId: workspaceId, url: "https://hooks.test/events", secret: "whsec_dGVzdA=="))
 }
 
-/// A test app over a `MemoryStore` with billing events recorded and, when given, Stripe configured.
+/// The event types the workspace's deliveries carry, oldest first (one delivery per event with one endpoint).
+func deliveredEventTypes(_ store: any ServiceStore, _ workspaceId: WorkspaceID) async throws
+    -> [NotificationEventType]
+{
+    try await store.deliveries(DeliveryQuery(workspaceId: workspaceId, limit: Limits.pageSizeMax)).deliveries
+        .reversed().map(\.eventType)
+}
+
+/// A test app over a `MemoryStore` with, when given, Stripe configured.
 struct BillingHarness {
     let clock = ManualClock()
     let store: MemoryStore
-    let events = RecordingEvents()
     let configuration: ServerConfiguration
 
     init(stripe: StripeConfiguration? = nil) {
@@ -45,7 +36,7 @@ struct BillingHarness {
 
     func run<Value: Sendable>(_ test: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         let app = buildApplication(
-            configuration: configuration, store: store, clock: clock, billingEvents: events, logger: quietLogger)
+            configuration: configuration, store: store, clock: clock, logger: quietLogger)
         return try await app.test(.router) { client in try await test(client) }
     }
 }

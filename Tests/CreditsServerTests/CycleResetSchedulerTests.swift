@@ -11,7 +11,6 @@ import Testing
 struct CycleResetSchedulerTests {
     let clock = ManualClock()
     let store: MemoryStore
-    let events = RecordingEvents()
 
     init() async throws {
         store = MemoryStore(clock: clock, ids: SequentialIDs())
@@ -21,7 +20,7 @@ struct CycleResetSchedulerTests {
 
     func scheduler(intervalSeconds: Double = 3600) -> CycleResetScheduler {
         CycleResetScheduler(
-            store: store, clock: clock, intervalSeconds: intervalSeconds, events: events, logger: quietLogger)
+            store: store, clock: clock, intervalSeconds: intervalSeconds, logger: quietLogger)
     }
 
     /// A workspace subscribed to the basic plan, anchored at the clock's now.
@@ -33,13 +32,13 @@ struct CycleResetSchedulerTests {
         return created.workspace.id
     }
 
-    @Test func aRunResetsWhatIsDueSendsOneEventEachAndTheNextRunDoesNothing() async throws {
+    @Test func aRunResetsWhatIsDueEnqueuesOneEventEachAndTheNextRunDoesNothing() async throws {
         let workspace = try await subscribed()
+        try await listenToEvents(store, workspace)
         let reports = try await scheduler().runOnce()
         #expect(reports.map(\.outcome) == [.reset] && reports.first?.workspaceId == workspace)
-        #expect(events.resets.map(\.granted) == [100])
         #expect(try await scheduler().runOnce().isEmpty)
-        #expect(events.resets.count == 1)
+        #expect(try await deliveredEventTypes(store, workspace) == [.cycleReset])
     }
 
     @Test func aRunTakesBatchAfterBatchUntilNoneAreDue() async throws {

@@ -3,7 +3,7 @@ import CreditsStore
 import Foundation
 
 /// Forwards plans, subscriptions, resets, packages and purchases to the memory store; `billingSummary` can fail.
-extension ScriptedStore: BillingStore, PurchaseStore {
+extension ScriptedStore {
     func putPlan(_ plan: Plan) async throws -> PlanWrite { try await inner.putPlan(plan) }
     func plan(id: PlanID) async throws -> Plan? { try await inner.plan(id: id) }
     func plans() async throws -> [Plan] { try await inner.plans() }

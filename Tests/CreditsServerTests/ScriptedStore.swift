@@ -8,7 +8,7 @@ struct SecretInfrastructureError: Error, CustomStringConvertible {
 }
 
 /// A `MemoryStore` whose chosen operations fail, to drive the API's error paths.
-struct ScriptedStore: CreditsStore {
+struct ScriptedStore: ServiceStore {
     let inner: MemoryStore
     /// Errors thrown instead of running the operation, by operation name.
     let failures: [String: any Error & Sendable]

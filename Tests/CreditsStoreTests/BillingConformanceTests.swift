@@ -8,9 +8,12 @@ import Testing
 struct BillingConformanceTests {
     typealias Data = BillingTestData
 
-    @Test("the first reset grants the cycle's allotment once; the next run finds nothing due", arguments: Backend.all)
+    @Test(
+        "the first reset grants the cycle's allotment once and enqueues cycle.reset; the next run finds nothing due",
+        arguments: Backend.all)
     func firstReset(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
+        try await fixture.listen()
         let subscription = try await fixture.subscribe()
         let reports = try await fixture.resetDue()
         #expect(reports.map(\.outcome) == [.reset] && reports.first?.granted == 100)
@@ -23,6 +26,13 @@ struct BillingConformanceTests {
         #expect(summary.nextResetAt == cycles.start(ofCycle: 1))
         #expect(try await fixture.store.nextCycleResetDue() == cycles.start(ofCycle: 1))
         #expect(try await fixture.allotmentGrants().count == 1)
+        #expect(try await fixture.eventTypes() == [.cycleReset])
+        let again = try await fixture.store.emit(
+            .cycleReset(
+                workspaceId: fixture.workspace, cycleStart: cycles.start(ofCycle: 0),
+                cycleEnd: cycles.start(ofCycle: 1),
+                granted: 100, expired: 0))
+        #expect(!again.created && again.event.payload.contains(#""granted":100"#))
         try await fixture.expectClean()
     }
 
@@ -82,7 +92,8 @@ struct BillingConformanceTests {
         let fixture = try await Fixture.make(backend)
         let cycles = try await fixture.subscribe().validate()
         _ = try await fixture.resetDue()
-        try await fixture.spend(30)
+        try await fixture.spendCredits(30)
+        try await fixture.listen()
         fixture.clock.set(cycles.start(ofCycle: 3).addingTimeInterval(5 * 86_400))
         let reports = try await fixture.resetDue()
         #expect(reports.count == 1)
@@ -93,6 +104,7 @@ struct BillingConformanceTests {
         let summary = try await fixture.summary()
         #expect(summary.available == 100 && summary.allotment?.cycleIndex == 3 && summary.allotment?.granted == 100)
         #expect(try await fixture.store.subscription(workspaceId: fixture.workspace)?.lastResetCycle == 3)
+        #expect(try await fixture.eventTypes() == [.cycleReset])
         try await fixture.expectClean()
     }
 
@@ -107,6 +119,7 @@ struct BillingConformanceTests {
                 NewSubscription(workspaceId: other.workspace, planId: "basic", anchor: cycles.anchor))
             workspaces.append(other)
         }
+        for workspace in workspaces { try await workspace.listen() }
         fixture.clock.set(cycles.start(ofCycle: 1))
         let runs = try await withThrowingTaskGroup(of: [CycleResetReport].self) { group in
             for _ in 0..<4 { group.addTask { try await fixture.store.resetDueCycles(limit: 5) } }
@@ -120,6 +133,7 @@ struct BillingConformanceTests {
             let summary = try await workspace.summary()
             #expect(summary.allotment?.cycleIndex == 1 && summary.allotment?.granted == 100)
             #expect(try await workspace.allotmentGrants().count == 1)
+            #expect(try await workspace.eventTypes() == [.cycleReset])
         }
         try await fixture.expectClean()
     }
@@ -206,7 +220,7 @@ struct BillingConformanceTests {
         let fixture = try await Fixture.make(backend)
         try await fixture.subscribe()
         _ = try await fixture.resetDue()
-        try await fixture.spend(40)
+        try await fixture.spendCredits(40)
         let upgrade = try await fixture.store.changePlan(workspaceId: fixture.workspace, to: "pro", timing: .now)
         #expect(upgrade.subscription.planId == "pro" && upgrade.lot?.amount == 400)
         var allotment = try #require(try await fixture.summary().allotment)

@@ -42,6 +42,18 @@ extension Fixture {
 
     func summary() async throws -> BillingSummary { try await store.billingSummary(workspaceId: workspace) }
 
+    /// Registers a webhook endpoint, so every event enqueued from now on gets one delivery to count.
+    func listen() async throws {
+        _ = try await store.createWebhookEndpoint(
+            NewWebhookEndpoint(workspaceId: workspace, url: "https://hooks.test/e", secret: "whsec_dGVzdA=="))
+    }
+
+    /// The types of the events enqueued since `listen()`, oldest first.
+    func eventTypes() async throws -> [NotificationEventType] {
+        try await store.deliveries(DeliveryQuery(workspaceId: workspace, limit: Limits.pageSizeMax)).deliveries
+            .reversed().map(\.eventType)
+    }
+
     /// The pool's allotment lots of cycle `index`, from the grants in the entries.
     func allotmentGrants() async throws -> [LedgerEntry] {
         try await store.entries(EntryQuery(workspaceId: workspace, limit: Limits.pageSizeMax)).entries
@@ -49,7 +61,7 @@ extension Fixture {
     }
 
     /// Spends `count` credits: holds and captures that many attempts named `prefix-…`.
-    func spend(_ count: Int, prefix: String = "spent") async throws {
+    func spendCredits(_ count: Int, prefix: String = "spent") async throws {
         for index in 0..<count {
             try await hold("\(prefix)-\(index)", timeoutSeconds: 86_400)
             _ = try await store.capture(workspaceId: workspace, attemptId: "\(prefix)-\(index)")

@@ -41,9 +41,12 @@ struct PurchaseConformanceTests {
         try await fixture.expectClean()
     }
 
-    @Test("confirmations delivered concurrently add exactly one lot", arguments: Backend.all)
+    @Test(
+        "confirmations delivered concurrently add exactly one lot and enqueue one purchase.completed",
+        arguments: Backend.all)
     func concurrentConfirmations(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
+        try await fixture.listen()
         let purchase = try await start(fixture)
         let results = try await withThrowingTaskGroup(of: PurchaseCompletion.self) { group in
             for _ in 0..<12 { group.addTask { try await complete(fixture, purchase) } }
@@ -52,6 +55,7 @@ struct PurchaseConformanceTests {
         #expect(results.filter { !$0.replayed }.count == 1)
         #expect(Set(results.compactMap(\.lot?.id)).count == 1)
         #expect(try await fixture.balance().available == 10)
+        #expect(try await fixture.eventTypes() == [.purchaseCompleted])
         try await fixture.expectClean()
     }
 
@@ -120,7 +124,7 @@ struct PurchaseConformanceTests {
         let fixture = try await Fixture.make(backend)
         let purchase = try await start(fixture)
         _ = try await complete(fixture, purchase)
-        try await fixture.spend(3)
+        try await fixture.spendCredits(3)
         try await fixture.hold("in-flight", timeoutSeconds: 3_600)
         let refund = try await fixture.store.refundPurchase(
             workspaceId: fixture.workspace, purchaseId: purchase.id, refundedMinor: 1_000, chargedMinor: 1_000)

@@ -3,7 +3,7 @@ import CreditsStore
 import Foundation
 
 /// Forwards plans, subscriptions, resets, packages and purchases to the PostgreSQL store.
-extension RunningPostgresStore: BillingStore, PurchaseStore {
+extension RunningPostgresStore {
     func putPlan(_ plan: Plan) async throws -> PlanWrite { try await base.putPlan(plan) }
     func plan(id: PlanID) async throws -> Plan? { try await base.plan(id: id) }
     func plans() async throws -> [Plan] { try await base.plans() }

@@ -8,7 +8,7 @@ import Foundation
 /// Tying the pool to a fixture instead hung tests: Swift may release a value after its last use, so a
 /// test that kept only `fixture.store` lost the pool mid-test, and PostgresNIO then waits forever for a
 /// connection. The store is what every test holds until its last query, so the pool lives with it.
-final class RunningPostgresStore: CreditsStore {
+final class RunningPostgresStore: ServiceStore {
     let base: PostgresStore
     private let pool: Task<Void, any Error>
 

@@ -17,6 +17,7 @@ public enum IDKind: String, Sendable, CaseIterable {
     case entry = "ent"
     case apiKey = "key"
     case attempt = "att"
+    case campaign = "cmp"
 }
 
 /// Where new identifiers come from. Injected so tests can predict them.

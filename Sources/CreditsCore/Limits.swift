@@ -37,6 +37,12 @@ public enum Limits {
     public static let csvRowErrorsMax = 1_000
     /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
     public static let csvNameBytesMax = 200
+    /// Most simultaneous lines one campaign may use.
+    public static let campaignLinesMax = 1_000
+    /// Most recipients one campaign holds, over all its uploads and single calls.
+    public static let campaignRecipientsMax = 1_000_000
+    /// Most campaigns listed in one page.
+    public static let campaignPageSizeMax = 200
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

@@ -160,7 +160,9 @@ extension PostgresStore {
     }
 
     static func classify(_ error: any Error) -> Failure {
-        if error is LedgerRefusal || error is PostgresStoreError || error is CancellationError { return .final }
+        if error is LedgerRefusal || error is CampaignRefusal || error is PostgresStoreError || error is CancellationError {
+            return .final
+        }
         if error is ConnectionDropped { return .connectionLost }
         guard let psql = error as? PSQLError else { return .permanent }
         if psql.code == .clientClosedConnection, let underlying = psql.underlying {

@@ -4,16 +4,18 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
-    private let clock: any CreditsClock
-    private let ids: any IDSource
-    private var workspaces: [WorkspaceID: Workspace] = [:]
-    private var wallets: [WalletID: Wallet] = [:]
+    let clock: any CreditsClock
+    let ids: any IDSource
+    var workspaces: [WorkspaceID: Workspace] = [:]
+    var wallets: [WalletID: Wallet] = [:]
     private var lots: [LotID: Lot] = [:]
     private var holds: [HoldID: Hold] = [:]
     private var holdsByAttempt: [String: HoldID] = [:]
     private var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
     private var idempotency: [String: IdempotencyRecord] = [:]
+    /// Campaigns and their recipients (MemoryStore+Campaigns.swift).
+    var campaignTables = CampaignTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

@@ -175,5 +175,6 @@ extension PostgresStore {
                     FOR EACH ROW EXECUTE FUNCTION entries_are_append_only()
                 """,
             ]),
+        callsMigration,
     ]
 }

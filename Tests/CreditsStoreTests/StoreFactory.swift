@@ -19,9 +19,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
 
     /// A fresh, migrated store on this backend with an injected clock and predictable ids.
     func makeStore(clock: ManualClock = ManualClock(), ids: any IDSource = SequentialIDs()) async throws
-        -> any CreditsStore
+        -> any ServiceStore
     {
-        let store: any CreditsStore
+        let store: any ServiceStore
         switch self {
         case .memory:
             return MemoryStore(clock: clock, ids: ids)
@@ -54,7 +54,7 @@ extension String {
 
 /// A workspace with its pool, ready for ledger tests.
 struct Fixture {
-    let store: any CreditsStore
+    let store: any ServiceStore
     let clock: ManualClock
     let workspace: WorkspaceID
     let pool: WalletID

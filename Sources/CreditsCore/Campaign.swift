@@ -1,9 +1,5 @@
 import Foundation
 
-public typealias CampaignID = String
-/// A recipient's identifier within a campaign (temporary: the attempts branch defines it too).
-public typealias RecipientID = String
-
 /// Where a campaign is in its life. `cancelled` and `completed` are final.
 public enum CampaignStatus: String, Hashable, Sendable, Codable, CaseIterable {
     /// Being prepared: recipients, pacing and the cap may change.
@@ -178,4 +174,9 @@ public struct CampaignRefusal: Error, Hashable, Sendable, CustomStringConvertibl
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension CampaignRefusal: BusinessRefusal {
+    public var refusalCode: String { code.rawValue }
+    public var isRetryable: Bool { code.retryable }
 }

@@ -4,16 +4,19 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
+    // Internal, not private: the capabilities' extensions (MemoryStore+Calls.swift, …) use the ledger's state.
     let clock: any CreditsClock
     let ids: any IDSource
     var workspaces: [WorkspaceID: Workspace] = [:]
     var wallets: [WalletID: Wallet] = [:]
-    private var lots: [LotID: Lot] = [:]
-    private var holds: [HoldID: Hold] = [:]
-    private var holdsByAttempt: [String: HoldID] = [:]
-    private var entries: [LedgerEntry] = []
+    var lots: [LotID: Lot] = [:]
+    var holds: [HoldID: Hold] = [:]
+    var holdsByAttempt: [String: HoldID] = [:]
+    var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
     private var idempotency: [String: IdempotencyRecord] = [:]
+    /// Call attempts, their events, the usage rollups and the Do Not Call lists (MemoryStore+Calls.swift).
+    var calls = MemoryCallState()
     /// Campaigns and their recipients (MemoryStore+Campaigns.swift).
     var campaignTables = CampaignTables()
 
@@ -160,6 +163,8 @@ public actor MemoryStore: CreditsStore {
             let (result, change) = try Ledger.release(
                 hold, lot: hold.lotId.flatMap { lots[$0] }, reason: .timeout, now: now, ids: ids)
             apply(change)
+            // The attempt of the hold (if any) follows in the same step: Calling, needs reconciliation.
+            attemptTimedOut(result.hold, now: now)
             released.append(result.hold)
         }
         return released
@@ -171,7 +176,7 @@ public actor MemoryStore: CreditsStore {
 
     // MARK: Helpers
 
-    private func ownWallet(_ workspaceId: WorkspaceID, _ walletId: WalletID) throws(LedgerRefusal) -> Wallet {
+    func ownWallet(_ workspaceId: WorkspaceID, _ walletId: WalletID) throws(LedgerRefusal) -> Wallet {
         guard workspaces[workspaceId] != nil else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
         guard let wallet = wallets[walletId], wallet.workspaceId == workspaceId else {
             throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
@@ -187,11 +192,11 @@ public actor MemoryStore: CreditsStore {
         return hold
     }
 
-    private func spendableLots(_ walletId: WalletID) -> [Lot] {
+    func spendableLots(_ walletId: WalletID) -> [Lot] {
         lots.values.filter { $0.walletId == walletId && $0.remaining > .zero }
     }
 
-    private func apply(_ change: LedgerChange) {
+    func apply(_ change: LedgerChange) {
         for lot in change.insertedLots + change.updatedLots { lots[lot.id] = lot }
         for hold in change.insertedHolds + change.updatedHolds {
             holds[hold.id] = hold

@@ -13,7 +13,7 @@ struct ScriptedStore: CreditsStore {
     /// Errors thrown instead of running the operation, by operation name.
     let failures: [String: any Error & Sendable]
 
-    private func check(_ operation: String) throws {
+    func check(_ operation: String) throws {
         if let error = failures[operation] { throw error }
     }
 

@@ -39,6 +39,23 @@ extension Pacing {
         return nil
     }
 
+    /// The next local midnight after `date`: when the daily limit counts afresh.
+    public func startOfNextDay(after date: Date) -> Date {
+        let calendar = calendar
+        let today = calendar.startOfDay(for: date)
+        return calendar.date(byAdding: .day, value: 1, to: today).map(calendar.startOfDay)
+            ?? date.addingTimeInterval(86_400)
+    }
+
+    /// When a campaign that dials nothing now may dial again: the next opening of its calling hours, or
+    /// of the next day's when `dialedToday` reached the daily limit.
+    public func nextDialTime(after date: Date, dialedToday: Int) -> Date? {
+        if let dailyAttemptLimit, dialedToday >= dailyAttemptLimit {
+            return nextOpening(atOrAfter: startOfNextDay(after: date))
+        }
+        return nextOpening(atOrAfter: date)
+    }
+
     /// The local calendar day of `date` as `yyyy-MM-dd`: the key the daily limit counts under.
     public func localDay(of date: Date) -> String {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)

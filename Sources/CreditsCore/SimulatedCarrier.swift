@@ -112,7 +112,9 @@ public struct SimulatedCarrier: Hashable, Sendable {
         let outcome = scripted[number] ?? drawn
         let ring = Int.random(in: profile.ringSeconds, using: &random)
         var calls: [CarrierCallback] = []
-        if profile.callbacks == .every { calls.append(CarrierCallback(atSeconds: 0, callback: .init(callStatus: .ringing))) }
+        if profile.callbacks == .every {
+            calls.append(CarrierCallback(atSeconds: 0, callback: .init(callStatus: .ringing)))
+        }
         func connected(_ by: TwilioAnsweredBy, seconds: Int) {
             if profile.callbacks == .every {
                 calls.append(CarrierCallback(atSeconds: ring, callback: .init(callStatus: .inProgress, answeredBy: by)))

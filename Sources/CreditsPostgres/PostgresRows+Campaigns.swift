@@ -103,7 +103,8 @@ enum CampaignColumns {
             campaignId: campaignId, index: index, row: csvRow, firstName: firstName, lastName: lastName, name: name,
             numbers: Self.numbers(numbers), state: try decodeEnum(state, as: RecipientState.self),
             position: position,
-            outcome: try outcome.map { raw throws(PostgresStoreError) in try decodeEnum(raw, as: RecipientOutcome.self) },
+            outcome: try outcome.map { raw throws(PostgresStoreError) in try decodeEnum(raw, as: RecipientOutcome.self)
+            },
             singleCall: singleCall)
     }
 

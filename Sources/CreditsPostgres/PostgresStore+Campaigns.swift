@@ -147,12 +147,12 @@ extension PostgresStore: CampaignStore {
 
     // MARK: The runner
 
-    public func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey] {
+    public func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
         try await read("dueCampaigns") { connection in
             try await rows(
                 """
                 SELECT workspace_id, id FROM campaigns
-                WHERE status = 'running' OR (status = 'scheduled' AND launch_at_ms <= \(now.millis))
+                WHERE status IN ('running', 'scheduled')
                    OR (status = 'paused' AND pause_reason = 'out_of_credits') OR active > 0
                 ORDER BY id LIMIT \(limit)
                 """, on: connection
@@ -224,7 +224,8 @@ extension PostgresStore: CampaignStore {
             var campaign = current
             for outcome in outcomes {
                 guard let recipient = recipients[outcome.recipientIndex],
-                    let (next, after) = CampaignSteps.record(outcome, recipient: recipient, campaign: campaign, now: now)
+                    let (next, after) = CampaignSteps.record(
+                        outcome, recipient: recipient, campaign: campaign, now: now)
                 else { continue }
                 recipients[next.index] = next
                 try await self.execute(

@@ -106,15 +106,15 @@ extension SQLiteStore: CampaignStore {
 
     // MARK: The runner
 
-    public func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey] {
+    public func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
         try await readPool.read { db in
             try db.rows(
                 """
                 SELECT workspace_id, id FROM campaigns
-                WHERE status = 'running' OR (status = 'scheduled' AND launch_at <= ?)
+                WHERE status IN ('running', 'scheduled')
                    OR (status = 'paused' AND pause_reason = 'out_of_credits') OR active > 0
                 ORDER BY id LIMIT ?
-                """, [.integer(now.millisecondsSince1970), .integer(Int64(limit))]
+                """, [.integer(Int64(limit))]
             ) { CampaignKey(workspaceId: $0.text(0), campaignId: $0.text(1)) }
         }
     }
@@ -164,7 +164,9 @@ extension SQLiteStore: CampaignStore {
         try await changeCampaign(workspaceId, campaignId) { current, now, db in
             var campaign = current
             let select = try db.cachedStatement(
-                sql: "SELECT \(CampaignRows.recipientColumns) FROM campaign_recipients WHERE campaign_id = ? AND idx = ?")
+                sql:
+                    "SELECT \(CampaignRows.recipientColumns) FROM campaign_recipients WHERE campaign_id = ? AND idx = ?"
+            )
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE campaign_recipients SET state = ?, position = ?, outcome = ?
@@ -173,7 +175,8 @@ extension SQLiteStore: CampaignStore {
             for outcome in outcomes {
                 let key: [SQLValue] = [.text(campaignId), .integer(Int64(outcome.recipientIndex))]
                 guard let recipient = try RawStatement.first(select, key, CampaignRows.recipient),
-                    let (next, after) = CampaignSteps.record(outcome, recipient: recipient, campaign: campaign, now: now)
+                    let (next, after) = CampaignSteps.record(
+                        outcome, recipient: recipient, campaign: campaign, now: now)
                 else { continue }
                 try RawStatement.execute(
                     update,

@@ -33,7 +33,8 @@ public enum CampaignSteps {
         if singleCall {
             guard campaign.status.isActive else {
                 throw CampaignRefusal(
-                    .notActive, "a single call needs a running or paused campaign, not a \(campaign.status.rawValue) one")
+                    .notActive,
+                    "a single call needs a running or paused campaign, not a \(campaign.status.rawValue) one")
             }
         } else {
             guard campaign.status == .draft else {

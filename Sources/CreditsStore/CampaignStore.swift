@@ -42,9 +42,10 @@ public protocol CampaignStore: Sendable {
 
     // MARK: The runner
 
-    /// Campaigns the runner has work for at `now`, across workspaces: running ones, scheduled ones whose
-    /// time came, ones paused for credits (to see whether credits arrived), and any with attempts open.
-    func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey]
+    /// Campaigns the runner has work for, across workspaces: running and scheduled ones (the runner starts
+    /// those whose time came, and learns when the others wake), ones paused for credits (to see whether
+    /// credits arrived), and any with attempts open.
+    func dueCampaigns(limit: Int) async throws -> [CampaignKey]
 
     /// The active recipients (one attempt open each) of a campaign.
     func activeRecipients(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [CampaignRecipient]

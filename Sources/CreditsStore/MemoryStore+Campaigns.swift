@@ -123,9 +123,9 @@ extension MemoryStore: CampaignStore {
 
     // MARK: The runner
 
-    public func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey] {
+    public func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
         campaignTables.campaigns.values
-            .filter { Self.isDue($0, now: now) }
+            .filter(Self.hasWork)
             .sorted { $0.id < $1.id }
             .prefix(limit)
             .map { CampaignKey(workspaceId: $0.workspaceId, campaignId: $0.id) }
@@ -175,11 +175,10 @@ extension MemoryStore: CampaignStore {
 
     // MARK: Helpers
 
-    /// Whether the runner has work for `campaign` at `now`.
-    static func isDue(_ campaign: Campaign, now: Date) -> Bool {
+    /// Whether the runner has work for `campaign` (see `CampaignStore.dueCampaigns`).
+    static func hasWork(_ campaign: Campaign) -> Bool {
         switch campaign.status {
-        case .running: true
-        case .scheduled: campaign.launchAt.map { $0 <= now } ?? true
+        case .running, .scheduled: true
         case .paused: campaign.pauseReason == .outOfCredits || campaign.progress.active > 0
         case .draft: false
         case .cancelled, .completed: campaign.progress.active > 0

@@ -139,7 +139,8 @@ struct DialPlanningTests {
     @Test("the campaign finishes when every recipient is done, not before its last attempt ends")
     func finishes() {
         #expect(CampaignProgress.plan(campaign(CampaignProgress(recipients: 2, done: 2)), now: monday) == .finish)
-        #expect(CampaignProgress.plan(campaign(CampaignProgress(recipients: 2, active: 1, done: 1)), now: monday) == .idle)
+        #expect(
+            CampaignProgress.plan(campaign(CampaignProgress(recipients: 2, active: 1, done: 1)), now: monday) == .idle)
     }
 
     @Test("an ended attempt moves the counters: spent credits, dialed today, pending or done")

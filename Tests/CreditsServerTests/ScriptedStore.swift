@@ -93,8 +93,8 @@ extension ScriptedStore: CampaignStore {
     func recipientNumbers(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [[String]] {
         try await inner.recipientNumbers(workspaceId: workspaceId, campaignId: campaignId)
     }
-    func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey] {
-        try await inner.dueCampaigns(now: now, limit: limit)
+    func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
+        try await inner.dueCampaigns(limit: limit)
     }
     func activeRecipients(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [CampaignRecipient] {
         try await inner.activeRecipients(workspaceId: workspaceId, campaignId: campaignId)

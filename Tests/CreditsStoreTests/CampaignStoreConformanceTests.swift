@@ -44,7 +44,8 @@ extension Fixture {
     }
 
     /// Records that `recipient`'s open attempt ended in `status`, charged when it connected.
-    func record(_ campaign: Campaign, _ recipient: CampaignRecipient, _ status: AttemptStatus) async throws -> Campaign {
+    func record(_ campaign: Campaign, _ recipient: CampaignRecipient, _ status: AttemptStatus) async throws -> Campaign
+    {
         let charged: Credits = status == .answered || status == .missed ? 1 : 0
         let outcome = AttemptOutcome(
             recipientIndex: recipient.index, attemptId: recipient.attemptId, status: status, creditsCharged: charged,
@@ -152,23 +153,32 @@ struct CampaignStoreConformanceTests {
         #expect(campaign.status == .running && campaign.startedAt == fixture.clock.now())
         let paused = try await fixture.act(campaign, .pause)
         #expect(paused.status == .paused && paused.pauseReason == .user)
-        #expect(await fixture.campaignRefusal { try await fixture.act(paused, .launch(at: nil, shortfall: 0, acknowledged: false)) } == .invalidTransition)
+        #expect(
+            await fixture.campaignRefusal {
+                try await fixture.act(paused, .launch(at: nil, shortfall: 0, acknowledged: false))
+            } == .invalidTransition)
         let resumed = try await fixture.act(paused, .resume)
         #expect(resumed.status == .running)
         let read = try await fixture.store.campaign(workspaceId: fixture.workspace, campaignId: campaign.id)
         #expect(read == resumed)
     }
 
-    @Test("a launch at a later time schedules; the runner sees it due once its time comes", arguments: Backend.all)
-    func scheduledIsDue(backend: Backend) async throws {
+    @Test("the runner is shown running, scheduled and credit-paused campaigns, not drafts", arguments: Backend.all)
+    func dueCampaigns(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
+        _ = try await fixture.campaign(recipients: 1)
+        #expect(try await fixture.store.dueCampaigns(limit: 10).isEmpty, "a draft has no work")
         let later = fixture.clock.now().addingTimeInterval(3600)
         let scheduled = try await fixture.act(
             try await fixture.campaign(recipients: 1), .launch(at: later, shortfall: 0, acknowledged: false))
         #expect(scheduled.status == .scheduled && scheduled.launchAt == later)
-        #expect(try await fixture.store.dueCampaigns(now: fixture.clock.now(), limit: 10).isEmpty)
-        let due = try await fixture.store.dueCampaigns(now: later, limit: 10)
-        #expect(due == [CampaignKey(workspaceId: fixture.workspace, campaignId: scheduled.id)])
+        let creditPaused = try await fixture.act(
+            try await fixture.launch(try await fixture.campaign(recipients: 1)), .outOfCredits)
+        let userPaused = try await fixture.act(
+            try await fixture.launch(try await fixture.campaign(recipients: 1)), .pause)
+        let due = try await fixture.store.dueCampaigns(limit: 10).map(\.campaignId)
+        #expect(Set(due) == [scheduled.id, creditPaused.id])
+        #expect(!due.contains(userPaused.id))
     }
 
     @Test("claims fill the free lines and mark recipients active at their first number", arguments: Backend.all)
@@ -228,7 +238,7 @@ struct CampaignStoreConformanceTests {
         let done = try await fixture.record(campaign, claimed[1], .dnc)
         #expect(done.status == .completed && done.endedAt == fixture.clock.now())
         #expect(done.progress.done == 2 && done.progress.attemptsDialed == 1 && done.progress.creditsSpent == 0)
-        #expect(try await fixture.store.dueCampaigns(now: fixture.clock.now(), limit: 10).isEmpty)
+        #expect(try await fixture.store.dueCampaigns(limit: 10).isEmpty)
     }
 
     @Test("cancel ends every pending recipient; open attempts still record their end", arguments: Backend.all)
@@ -239,7 +249,7 @@ struct CampaignStoreConformanceTests {
         let cancelled = try await fixture.act(campaign, .cancel)
         #expect(cancelled.status == .cancelled && cancelled.progress.done == 3 && cancelled.progress.active == 2)
         #expect(try await fixture.claim(campaign).claimed.isEmpty)
-        let due = try await fixture.store.dueCampaigns(now: fixture.clock.now(), limit: 10)
+        let due = try await fixture.store.dueCampaigns(limit: 10)
         #expect(due.map(\.campaignId) == [campaign.id], "its open attempts still need their ends recorded")
         _ = try await fixture.record(campaign, claimed[0], .missed)
         let after = try await fixture.record(campaign, claimed[1], .cancelled)
@@ -248,7 +258,7 @@ struct CampaignStoreConformanceTests {
         let page = try await fixture.store.recipients(
             workspaceId: fixture.workspace, campaignId: campaign.id, after: nil, limit: 10)
         #expect(page.recipients.allSatisfy { $0.state == .done && $0.outcome == .cancelled })
-        #expect(try await fixture.store.dueCampaigns(now: fixture.clock.now(), limit: 10).isEmpty)
+        #expect(try await fixture.store.dueCampaigns(limit: 10).isEmpty)
     }
 
     @Test("the cap holds dialing to spent plus in-flight credits, then pauses the campaign", arguments: Backend.all)

@@ -10,10 +10,13 @@ import Foundation
 /// connection. The store is what every test holds until its last query, so the pool lives with it.
 final class RunningPostgresStore: CreditsStore {
     let base: PostgresStore
+    /// The database's URL, for a second store on the same data.
+    let url: String?
     private let pool: Task<Void, any Error>
 
-    init(_ base: PostgresStore) {
+    init(_ base: PostgresStore, url: String? = nil) {
         self.base = base
+        self.url = url
         pool = Task { try await base.run() }
     }
 
@@ -98,8 +101,8 @@ extension RunningPostgresStore: CampaignStore {
         try await base.recipientNumbers(workspaceId: workspaceId, campaignId: campaignId)
     }
 
-    func dueCampaigns(now: Date, limit: Int) async throws -> [CampaignKey] {
-        try await base.dueCampaigns(now: now, limit: limit)
+    func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
+        try await base.dueCampaigns(limit: limit)
     }
 
     func activeRecipients(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [CampaignRecipient] {

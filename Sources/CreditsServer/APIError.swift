@@ -30,6 +30,26 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         self.retryable = refusal.code.retryable
     }
 
+    /// The response for a campaign refusal: no such campaign (404), or an action its status does not allow (409).
+    public init(_ refusal: CampaignRefusal) {
+        switch refusal.code {
+        case .campaignNotFound: self.status = .notFound
+        case .invalidTransition, .notEditable, .noRecipients, .shortfallNotAcknowledged, .notActive:
+            self.status = .conflict
+        }
+        self.code = refusal.code.rawValue
+        self.message = refusal.message
+        self.retryable = refusal.code.retryable
+    }
+
+    /// The response for a refused recipient CSV file: too large (413) or unreadable as a recipient list (422).
+    public init(_ error: RecipientCSVError) {
+        self.status = error.code == .tooLarge ? .contentTooLarge : .unprocessableContent
+        self.code = error.code.rawValue
+        self.message = error.message
+        self.retryable = false
+    }
+
     /// The status of each refusal code.
     public static func status(for code: RefusalCode) -> HTTPResponse.Status {
         switch code {
@@ -95,6 +115,10 @@ extension APIError {
             return error
         case let refusal as LedgerRefusal:
             return APIError(refusal)
+        case let refusal as CampaignRefusal:
+            return APIError(refusal)
+        case let error as RecipientCSVError:
+            return APIError(error)
         case let error as DecodingError:
             return .badRequest(error.clientDescription)
         case let error as any HTTPResponseError:

@@ -4,14 +4,16 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the CallCredits HTTP application: the routes, the hold sweeper, and any extra `services`
-/// (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the campaign runner (by default
+/// over the built-in simulated carrier), and any extra `services` (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    services: [any Service] = [], logger: Logger
+    campaignRunner: CampaignRunner? = nil, services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
-    let api = CreditsAPI(store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger)
+    let api = CreditsAPI(
+        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger,
+        runner: campaignRunner)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
@@ -19,7 +21,7 @@ public func buildApplication(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
-        services: services + [sweeper],
+        services: services + [sweeper] + api.runner.services,
         logger: logger)
 }
 

@@ -146,6 +146,23 @@ public final class CampaignRunner: Service {
         return try await settle(campaign).campaign
     }
 
+    /// A runner over the built-in simulated carrier (`seed` nil: a random one), delivering on `clock`.
+    public static func simulated(
+        store: any ServiceStore, clock: any CreditsClock, seed: UInt64?, tickSeconds: Double, logger: Logger
+    ) -> CampaignRunner {
+        let telephony = SimulatedTelephony(
+            carrier: SimulatedCarrier(seed: seed ?? UInt64.random(in: 0...UInt64.max)), clock: clock,
+            callbacks: ProviderCallbacks(store: store, source: "simulator"), logger: logger)
+        return CampaignRunner(
+            store: store, telephony: telephony, clock: clock, tickSeconds: tickSeconds, logger: logger)
+    }
+
+    /// The services to run with the app: the runner, and its telephony when that is a service too.
+    var services: [any Service] {
+        if let service = telephony as? any Service { return [self, service] }
+        return [self]
+    }
+
     // MARK: Steps
 
     private func act(_ campaign: Campaign, _ action: CampaignAction) async throws -> Campaign {

@@ -25,6 +25,27 @@ extension CreditsAPI {
             Route(.get, "/v1/api-keys", statuses: [200], .apiKey(listKeys)),
             Route(.post, "/v1/api-keys", statuses: bodyStatuses.union([201]), .apiKey(createKey)),
             Route(.delete, "/v1/api-keys/{keyId}", statuses: [200, 404], .apiKey(revokeKey)),
+            // Campaigns (API key).
+            Route(.post, "/v1/campaigns", statuses: bodyStatuses.union([201, 404]), .apiKey(createCampaign)),
+            Route(.get, "/v1/campaigns", statuses: [200, 400, 422], .apiKey(listCampaigns)),
+            Route(.get, "/v1/campaigns/{campaignId}", statuses: [200, 404, 422], .apiKey(getCampaign)),
+            Route(
+                .patch, "/v1/campaigns/{campaignId}", statuses: bodyStatuses.union([200, 404, 409]),
+                .apiKey(editCampaign)),
+            Route(
+                .post, "/v1/campaigns/{campaignId}/recipients", statuses: [200, 201, 400, 404, 409, 413, 422],
+                .apiKey(uploadRecipients)),
+            Route(
+                .get, "/v1/campaigns/{campaignId}/recipients", statuses: [200, 400, 404, 422], .apiKey(listRecipients)),
+            Route(.get, "/v1/campaigns/{campaignId}/send-step", statuses: [200, 404, 422], .apiKey(sendStep)),
+            Route(
+                .post, "/v1/campaigns/{campaignId}/launch", statuses: bodyStatuses.union([200, 404, 409]),
+                .apiKey(launchCampaign)),
+            Route(.post, "/v1/campaigns/{campaignId}/pause", statuses: [200, 404, 409, 422], .apiKey(pauseCampaign)),
+            Route(.post, "/v1/campaigns/{campaignId}/resume", statuses: [200, 404, 409, 422], .apiKey(resumeCampaign)),
+            Route(.post, "/v1/campaigns/{campaignId}/cancel", statuses: [200, 404, 409, 422], .apiKey(cancelCampaign)),
+            Route(
+                .post, "/v1/calls.execute", statuses: bodyStatuses.union([200, 202, 404, 409]), .apiKey(executeCall)),
         ]
     }
 }

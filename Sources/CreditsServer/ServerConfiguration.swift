@@ -1,3 +1,5 @@
+import CreditsCore
+
 /// How the HTTP service listens and what it accepts; the CLI fills it from flags and the environment.
 public struct ServerConfiguration: Sendable {
     /// Address to bind, `127.0.0.1` unless the operator opens it up.
@@ -10,16 +12,26 @@ public struct ServerConfiguration: Sendable {
     public var requestBodyBytesMax: Int
     /// How often the hold sweeper releases timed-out holds and expires lots.
     public var holdSweepIntervalSeconds: Double
+    /// Largest recipient CSV upload; larger ones get 413 `payload_too_large`.
+    public var recipientUploadBytesMax: Int
+    /// How often the campaign runner looks at the campaigns.
+    public var campaignTickSeconds: Double
+    /// Seed of the built-in simulated carrier (nil: a random one), when no telephony is given.
+    public var carrierSeed: UInt64?
 
     /// Creates a configuration; every value has a safe default except the admin token, which defaults to off.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
-        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5
+        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5,
+        recipientUploadBytesMax: Int = Limits.csvBytesMax, campaignTickSeconds: Double = 1, carrierSeed: UInt64? = nil
     ) {
         self.host = host
         self.port = port
         self.adminToken = adminToken
         self.requestBodyBytesMax = requestBodyBytesMax
         self.holdSweepIntervalSeconds = holdSweepIntervalSeconds
+        self.recipientUploadBytesMax = recipientUploadBytesMax
+        self.campaignTickSeconds = campaignTickSeconds
+        self.carrierSeed = carrierSeed
     }
 }

@@ -51,7 +51,9 @@ struct Simulate: AsyncParsableCommand {
         print("status      attempts   credits")
         for status in AttemptStatus.allCases {
             let row = counts[status] ?? (0, 0)
-            print(pad(status.rawValue, 10) + pad(String(row.attempts), 10, right: true) + pad(String(row.credits), 10, right: true))
+            print(
+                pad(status.rawValue, 10) + pad(String(row.attempts), 10, right: true)
+                    + pad(String(row.credits), 10, right: true))
         }
         let charged = attempts.reduce(Int64(0)) { $0 + $1.creditsCharged.count }
         print(pad("total", 10) + pad(String(attempts.count), 10, right: true) + pad(String(charged), 10, right: true))
@@ -68,7 +70,10 @@ struct Simulate: AsyncParsableCommand {
             ("no attempt left open", counts[.waiting] == nil && counts[.calling] == nil),
             ("credits captured (\(captured)) = connected attempts (\(connected))", captured == Int64(connected)),
             ("credits charged to attempts (\(charged)) = captured", charged == captured),
-            ("available (\(balance.available)) = granted − captured", balance.available.count == result.granted - captured),
+            (
+                "available (\(balance.available)) = granted − captured",
+                balance.available.count == result.granted - captured
+            ),
             ("nothing held (\(balance.held))", balance.held == .zero),
             ("verify clean (\(problems.count) discrepancies)", problems.isEmpty),
         ]

@@ -85,7 +85,8 @@ struct CallUsageConformanceTests {
         try await fixture.runAttempt("a2", position: 1, ending: .failed)
         try await fixture.runAttempt("a3", position: 2, ending: .completed(.answeredFullConversation))
         try await fixture.newAttempt("a4", number: "+14155550104", position: 1)
-        try await fixture.store.cancelAttempt(workspaceId: fixture.workspace, attemptId: "a4", reason: nil)  // never dialed
+        // Never dialed: not counted.
+        try await fixture.store.cancelAttempt(workspaceId: fixture.workspace, attemptId: "a4", reason: nil)
         let day = try #require(CalendarDay("2026-01-01"))
         let statistics = try await fixture.store.positionStatistics(workspaceId: fixture.workspace, from: day, to: day)
         #expect(

@@ -126,8 +126,9 @@ struct CreditsAPI: Sendable {
         return try JSONDecoder.api.decode(Body.self, from: data)
     }
 
-    private func collectBody(_ request: Request) async throws -> Data {
-        let limit = configuration.requestBodyBytesMax
+    /// The raw body, refused with 413 beyond `limit` (default `requestBodyBytesMax`).
+    func collectBody(_ request: Request, limit: Int? = nil) async throws -> Data {
+        let limit = limit ?? configuration.requestBodyBytesMax
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.payloadTooLarge
         }

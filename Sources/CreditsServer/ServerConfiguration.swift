@@ -10,16 +10,28 @@ public struct ServerConfiguration: Sendable {
     public var requestBodyBytesMax: Int
     /// How often the hold sweeper releases timed-out holds and expires lots.
     public var holdSweepIntervalSeconds: Double
+    /// The Twilio account's auth token, which signs status callbacks (`X-Twilio-Signature`); nil turns the
+    /// callback route off (403 `twilio_disabled`).
+    public var twilioAuthToken: String?
+    /// The URL clients reach this server at (`https://calls.example.com`), without a trailing slash: Twilio
+    /// signs the full URL it called, which a server behind a proxy cannot see. nil: `http://` + the Host header.
+    public var publicBaseURL: String?
+    /// Largest body of `POST /v1/dnc/import` (a CSV of numbers), larger than other bodies.
+    public var dncImportBytesMax: Int
 
     /// Creates a configuration; every value has a safe default except the admin token, which defaults to off.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
-        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5
+        requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5, twilioAuthToken: String? = nil,
+        publicBaseURL: String? = nil, dncImportBytesMax: Int = 16 * 1024 * 1024
     ) {
         self.host = host
         self.port = port
         self.adminToken = adminToken
         self.requestBodyBytesMax = requestBodyBytesMax
         self.holdSweepIntervalSeconds = holdSweepIntervalSeconds
+        self.twilioAuthToken = twilioAuthToken
+        self.publicBaseURL = publicBaseURL
+        self.dncImportBytesMax = dncImportBytesMax
     }
 }

@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "CreditsServer",
             dependencies: [
-                "CreditsCore", "CreditsStore",
+                "CreditsCore", "CreditsStore", "CreditsWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),

@@ -105,8 +105,9 @@ extension PostgresStore {
 
     // MARK: Writes
 
-    /// Inserts or updates the attempt row.
-    func save(_ attempt: CallAttempt, on connection: PostgresConnection) async throws {
+    /// Inserts a new attempt row. Two processes creating the same attempt: the loser fails on
+    /// `call_attempts_pkey`, retries, and replays the winner's row.
+    func insert(_ attempt: CallAttempt, on connection: PostgresConnection) async throws {
         let position = attempt.numberPosition.map { Int32($0) }
         try await execute(
             """
@@ -117,14 +118,22 @@ extension PostgresStore {
             \(attempt.creditsCharged.count), \(attempt.uncollected), \(attempt.reason), \(attempt.createdAt.millis), \
             \(attempt.dialedAt?.millis), \(attempt.connectedAt?.millis), \(attempt.endedAt?.millis), \
             \(attempt.updatedAt.millis))
-            ON CONFLICT (workspace_id, id) DO UPDATE SET
-                status = excluded.status, outcome = excluded.outcome, charge = excluded.charge,
-                connected_party = excluded.connected_party, needs_reconciliation = excluded.needs_reconciliation,
-                credits_charged = excluded.credits_charged, uncollected = excluded.uncollected,
-                reason = excluded.reason, dialed_at_ms = excluded.dialed_at_ms,
-                connected_at_ms = excluded.connected_at_ms, ended_at_ms = excluded.ended_at_ms,
-                updated_at_ms = excluded.updated_at_ms
             """, on: connection)
+    }
+
+    /// Writes what an operation changed on an existing (locked) attempt row.
+    func save(_ attempt: CallAttempt, on connection: PostgresConnection) async throws {
+        let updated = try await rows(
+            """
+            UPDATE call_attempts SET status = \(attempt.status.rawValue), outcome = \(attempt.outcome?.rawValue), \
+            charge = \(attempt.charge.rawValue), connected_party = \(attempt.connectedParty?.rawValue), \
+            needs_reconciliation = \(attempt.needsReconciliation), credits_charged = \(attempt.creditsCharged.count), \
+            uncollected = \(attempt.uncollected), reason = \(attempt.reason), dialed_at_ms = \(attempt.dialedAt?.millis), \
+            connected_at_ms = \(attempt.connectedAt?.millis), ended_at_ms = \(attempt.endedAt?.millis), \
+            updated_at_ms = \(attempt.updatedAt.millis)
+            WHERE workspace_id = \(attempt.workspaceId) AND id = \(attempt.id) RETURNING id
+            """, on: connection)
+        guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update attempt") }
     }
 
     /// Records an event; a repeat of a system event id keeps the first record.

@@ -35,7 +35,7 @@ extension PostgresStore: CallStore {
                     ))
             }
             for (update, usage) in planned where !update.replayed {
-                try await save(update.attempt, on: connection)
+                try await insert(update.attempt, on: connection)
                 if let usage { try await addUsage(usage, for: update.attempt, timeZone: timeZone, on: connection) }
             }
             return planned.map(\.0)

@@ -145,7 +145,7 @@ extension SQLiteStore: CallStore {
         return try await groupWriter.write { db in
             let candidates = try db.rows(
                 """
-                SELECT \(SQLiteRows.holdColumns), \(SQLiteCallRows.attemptQualifiedColumns)
+                SELECT \(SQLiteCallRows.holdQualifiedColumns), \(SQLiteCallRows.attemptQualifiedColumns)
                 FROM call_attempts a JOIN holds h ON h.workspace_id = a.workspace_id AND h.attempt_id = a.id
                 WHERE a.status = 'calling' AND a.charge = 'held' AND h.state <> 'held'
                 ORDER BY a.workspace_id, a.id LIMIT ?

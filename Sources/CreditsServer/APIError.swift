@@ -30,6 +30,18 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         self.retryable = refusal.code.retryable
     }
 
+    /// The response for a refusal of the call rules: an event that cannot happen (409) or a provider
+    /// callback that cannot be read (422).
+    public init(_ refusal: CallRefusal) {
+        switch refusal.code {
+        case .invalidAttemptEvent: self.status = .conflict
+        case .invalidCallback: self.status = .unprocessableContent
+        }
+        self.code = refusal.code.rawValue
+        self.message = refusal.message
+        self.retryable = refusal.code.retryable
+    }
+
     /// The response for a campaign refusal: no such campaign (404), or an action its status does not allow (409).
     public init(_ refusal: CampaignRefusal) {
         switch refusal.code {
@@ -96,6 +108,10 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case internalError = "internal_error"
     /// 503: the store does not answer (health check).
     case unavailable
+    /// 403: a provider callback whose signature does not match (or is missing).
+    case invalidSignature = "invalid_signature"
+    /// 403: the Twilio callback route is off (no auth token configured).
+    case twilioDisabled = "twilio_disabled"
 }
 
 extension APIError {
@@ -114,6 +130,8 @@ extension APIError {
         case let error as APIError:
             return error
         case let refusal as LedgerRefusal:
+            return APIError(refusal)
+        case let refusal as CallRefusal:
             return APIError(refusal)
         case let refusal as CampaignRefusal:
             return APIError(refusal)

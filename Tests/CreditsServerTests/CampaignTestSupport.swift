@@ -28,8 +28,10 @@ struct CampaignHarness {
         let person = OutcomeOdds(person: 1, voicemail: 0, machine: 0, busy: 0, noAnswer: 0, failed: 0)
         telephony = SimulatedTelephony(
             carrier: SimulatedCarrier(seed: 1, profile: CarrierProfile(byPosition: [person]), scripted: outcomes),
-            clock: clock, callbacks: ProviderCallbacks(store: store, source: "simulator"), logger: quietLogger)
-        runner = CampaignRunner(store: store, telephony: telephony, clock: clock, logger: quietLogger)
+            clock: clock, callbacks: ProviderCallbacks(store: store, source: "simulator"), pollSeconds: 3600,
+            logger: quietLogger)
+        // The app runs its services in router tests too: long intervals leave the ticks to the test.
+        runner = CampaignRunner(store: store, telephony: telephony, clock: clock, tickSeconds: 3600, logger: quietLogger)
         simulation = CampaignSimulation(runner: runner, telephony: telephony, clock: clock)
         configuration = ServerConfiguration(
             adminToken: adminToken, holdSweepIntervalSeconds: 3600, recipientUploadBytesMax: recipientUploadBytesMax)

@@ -31,7 +31,8 @@ struct CampaignHarness {
             clock: clock, callbacks: ProviderCallbacks(store: store, source: "simulator"), pollSeconds: 3600,
             logger: quietLogger)
         // The app runs its services in router tests too: long intervals leave the ticks to the test.
-        runner = CampaignRunner(store: store, telephony: telephony, clock: clock, tickSeconds: 3600, logger: quietLogger)
+        runner = CampaignRunner(
+            store: store, telephony: telephony, clock: clock, tickSeconds: 3600, logger: quietLogger)
         simulation = CampaignSimulation(runner: runner, telephony: telephony, clock: clock)
         configuration = ServerConfiguration(
             adminToken: adminToken, holdSweepIntervalSeconds: 3600, recipientUploadBytesMax: recipientUploadBytesMax)

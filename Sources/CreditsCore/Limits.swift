@@ -54,6 +54,19 @@ public enum Limits {
     /// Most campaigns listed in one page.
     public static let campaignPageSizeMax = 200
 
+    /// Highest runway threshold: one week.
+    public static let runwayMinutesMax = 10_080
+    /// Longest webhook endpoint URL.
+    public static let webhookURLLengthMax = 2_048
+    /// Most webhook endpoints (not deleted) in one workspace.
+    public static let webhookEndpointsMax = 20
+    /// Largest event body; Standard Webhooks recommends staying under 20 kB.
+    public static let notificationPayloadBytesMax = 16_384
+    /// Longest error text kept for a delivery attempt.
+    public static let deliveryErrorLengthMax = 300
+    /// Most entries read back to measure one wallet's pace (a busier wallet's window is cut short).
+    public static let spendingWindowEntriesMax = 50_000
+
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {
         guard !value.isEmpty, value.utf8.count <= identifierLengthMax else {

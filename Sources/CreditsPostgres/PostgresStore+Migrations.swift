@@ -177,5 +177,6 @@ extension PostgresStore {
             ]),
         callsMigration,
         campaignsMigration,
+        notificationsMigration,
     ]
 }

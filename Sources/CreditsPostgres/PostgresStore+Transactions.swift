@@ -7,6 +7,7 @@ import Synchronization
 /// the winner's row and replays its result (or reports a conflict when the content differs).
 let raceConstraints: Set<String> = [
     "holds_attempt_key", "idempotency_keys_pkey", "call_attempts_pkey", "attempt_events_pkey",
+    "notification_events_key", "wallet_alerts_pkey", "notification_settings_pkey",
 ]
 
 extension PostgresStore {

@@ -101,6 +101,7 @@ enum SQLiteSchema {
         }
         SQLiteSchema.registerCalls(&migrator)
         registerCampaigns(&migrator)
+        registerNotifications(&migrator)
         return migrator
     }
 }

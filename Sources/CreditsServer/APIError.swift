@@ -102,6 +102,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case notFound = "not_found"
     /// 404: no such API key in the caller's workspace.
     case apiKeyNotFound = "api_key_not_found"
+    /// 404: no such webhook endpoint in the caller's workspace.
+    case webhookEndpointNotFound = "webhook_endpoint_not_found"
     /// 413: the body is larger than `requestBodyBytesMax`.
     case payloadTooLarge = "payload_too_large"
     /// 500: something failed inside the server; the cause is logged, not returned.

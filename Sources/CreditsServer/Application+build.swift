@@ -4,15 +4,19 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 
-/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the campaign runner (by default
-/// over the built-in simulated carrier), and any extra `services` (such as the store's own). The caller runs it with `app.runService()`, which handles SIGINT/SIGTERM.
+/// Builds the CallCredits HTTP application: the routes, the hold sweeper, the wallet alert evaluator, the
+/// webhook sender, the campaign runner (by default over the built-in simulated carrier), and any extra
+/// `services` (such as the store's own). The caller runs it with `app.runService()`, which handles
+/// SIGINT/SIGTERM. `webhookTransport` replaces the HTTP client the sender makes (tests).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    campaignRunner: CampaignRunner? = nil, services: [any Service] = [], logger: Logger
+    campaignRunner: CampaignRunner? = nil, services: [any Service] = [], logger: Logger,
+    webhookTransport: (@Sendable () -> any WebhookTransport)? = nil
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
+    let watch = WalletWatch()
     let api = CreditsAPI(
-        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger,
+        store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger, walletWatch: watch,
         runner: campaignRunner)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
@@ -21,7 +25,16 @@ public func buildApplication(
         router: router,
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port), serverName: "callcredits"),
-        services: services + [sweeper] + api.runner.services,
+        services: services + [
+            sweeper,
+            WalletAlertEvaluator(
+                store: store, watch: watch, intervalSeconds: configuration.walletAlertIntervalSeconds, logger: logger,
+                metrics: metrics),
+            WebhookSender(
+                store: store, clock: clock, configuration: configuration.webhookSender, logger: logger,
+                metrics: metrics,
+                makeTransport: webhookTransport ?? { HTTPClientWebhookTransport() }),
+        ] + api.runner.services,
         logger: logger)
 }
 

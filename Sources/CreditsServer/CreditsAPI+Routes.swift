@@ -65,6 +65,20 @@ extension CreditsAPI {
             Route(.post, "/v1/campaigns/{campaignId}/cancel", statuses: [200, 404, 409, 422], .apiKey(cancelCampaign)),
             Route(
                 .post, "/v1/calls.execute", statuses: bodyStatuses.union([200, 202, 404, 409]), .apiKey(executeCall)),
+            // Notifications (API key).
+            Route(.get, "/v1/webhook-endpoints", statuses: [200], .apiKey(listWebhookEndpoints)),
+            Route(.post, "/v1/webhook-endpoints", statuses: bodyStatuses.union([201]), .apiKey(createWebhookEndpoint)),
+            Route(.get, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .apiKey(getWebhookEndpoint)),
+            Route(
+                .patch, "/v1/webhook-endpoints/{endpointId}", statuses: bodyStatuses.union([200, 404]),
+                .apiKey(updateWebhookEndpoint)),
+            Route(.delete, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .apiKey(deleteWebhookEndpoint)),
+            Route(.get, "/v1/webhook-deliveries", statuses: [200, 400, 422], .apiKey(listDeliveries)),
+            Route(.get, "/v1/notification-settings", statuses: [200], .apiKey(getNotificationSettings)),
+            Route(
+                .put, "/v1/notification-settings", statuses: bodyStatuses.union([200]), .apiKey(putNotificationSettings)
+            ),
+            Route(.get, "/v1/wallets/{walletId}/runway", statuses: [200, 404], .apiKey(runway)),
         ]
     }
 }

@@ -16,14 +16,17 @@ struct CreditsAPI: Sendable {
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Wallets whose credits the handlers changed, for the wallet alert evaluator.
+    let walletWatch: WalletWatch
     /// The OpenAPI document, read once at start; nil if the resource is missing from the build.
     let openAPIDocument: Data?
 
     init(
         store: any ServiceStore, clock: any CreditsClock, configuration: ServerConfiguration,
-        metrics: ServerMetrics, logger: Logger, runner: CampaignRunner? = nil
+        metrics: ServerMetrics, logger: Logger, walletWatch: WalletWatch = WalletWatch(), runner: CampaignRunner? = nil
     ) {
         self.store = store
+        self.walletWatch = walletWatch
         self.clock = clock
         self.runner =
             runner

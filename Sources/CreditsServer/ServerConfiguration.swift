@@ -26,13 +26,19 @@ public struct ServerConfiguration: Sendable {
     public var campaignTickSeconds: Double
     /// Seed of the built-in simulated carrier (nil: a random one), when no telephony is given.
     public var carrierSeed: UInt64?
+    /// How often the wallet alert evaluator looks at dialing and changed wallets.
+    public var walletAlertIntervalSeconds: Double
+    /// The webhook sender's settings (poll interval, batch, timeout, retries).
+    public var webhookSender: WebhookSenderConfiguration
 
     /// Creates a configuration; every value has a safe default except the admin token, which defaults to off.
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String? = nil,
         requestBodyBytesMax: Int = 64 * 1024, holdSweepIntervalSeconds: Double = 5, twilioAuthToken: String? = nil,
         publicBaseURL: String? = nil, dncImportBytesMax: Int = 16 * 1024 * 1024,
-        recipientUploadBytesMax: Int = Limits.csvBytesMax, campaignTickSeconds: Double = 1, carrierSeed: UInt64? = nil
+        recipientUploadBytesMax: Int = Limits.csvBytesMax, campaignTickSeconds: Double = 1, carrierSeed: UInt64? = nil,
+        walletAlertIntervalSeconds: Double = 10,
+        webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -45,5 +51,7 @@ public struct ServerConfiguration: Sendable {
         self.recipientUploadBytesMax = recipientUploadBytesMax
         self.campaignTickSeconds = campaignTickSeconds
         self.carrierSeed = carrierSeed
+        self.walletAlertIntervalSeconds = walletAlertIntervalSeconds
+        self.webhookSender = webhookSender
     }
 }

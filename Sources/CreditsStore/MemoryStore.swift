@@ -19,6 +19,8 @@ public actor MemoryStore: CreditsStore {
     var calls = MemoryCallState()
     /// Campaigns and their recipients (MemoryStore+Campaigns.swift).
     var campaignTables = CampaignTables()
+    /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
+    var notifications = MemoryNotificationTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

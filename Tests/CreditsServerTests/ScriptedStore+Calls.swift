@@ -3,7 +3,7 @@ import CreditsStore
 import Foundation
 
 // Forwards the call capabilities; `check` lets a test make the attempt writes and the usage fail.
-extension ScriptedStore: CallStore {
+extension ScriptedStore {
     func createAttempts(workspaceId: WorkspaceID, _ attempts: [NewAttempt]) async throws -> [AttemptUpdate] {
         try check("createAttempts")
         return try await inner.createAttempts(workspaceId: workspaceId, attempts)
@@ -44,7 +44,7 @@ extension ScriptedStore: CallStore {
     }
 }
 
-extension ScriptedStore: DoNotCallStore {
+extension ScriptedStore {
     func addDoNotCall(workspaceId: WorkspaceID, _ numbers: [DoNotCallNumber]) async throws -> Int {
         try await inner.addDoNotCall(workspaceId: workspaceId, numbers)
     }

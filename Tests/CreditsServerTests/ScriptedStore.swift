@@ -8,7 +8,7 @@ struct SecretInfrastructureError: Error, CustomStringConvertible {
 }
 
 /// A `MemoryStore` whose chosen operations fail, to drive the API's error paths.
-struct ScriptedStore: CreditsStore {
+struct ScriptedStore: ServiceStore {
     let inner: MemoryStore
     /// Errors thrown instead of running the operation, by operation name.
     let failures: [String: any Error & Sendable]
@@ -63,7 +63,7 @@ struct ScriptedStore: CreditsStore {
     func verify() async throws -> [Discrepancy] { try await inner.verify() }
 }
 
-extension ScriptedStore: CampaignStore {
+extension ScriptedStore {
     func createCampaign(_ new: NewCampaign) async throws -> Campaign { try await inner.createCampaign(new) }
     func campaign(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> Campaign? {
         try await inner.campaign(workspaceId: workspaceId, campaignId: campaignId)

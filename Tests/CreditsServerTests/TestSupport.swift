@@ -25,10 +25,11 @@ struct Harness {
         twilioAuthToken: String? = twilioTestToken
     ) {
         self.store = store ?? MemoryStore(clock: clock, ids: SequentialIDs())
-        // A long sweep interval: tests call `sweepOnce()` themselves.
+        // Long intervals: tests call `sweepOnce()`, `evaluateOnce()` and `sendDue(using:)` themselves.
         self.configuration = ServerConfiguration(
             adminToken: adminToken, requestBodyBytesMax: requestBodyBytesMax, holdSweepIntervalSeconds: 3600,
-            twilioAuthToken: twilioAuthToken, publicBaseURL: twilioTestBaseURL, campaignTickSeconds: 3600)
+            twilioAuthToken: twilioAuthToken, publicBaseURL: twilioTestBaseURL, campaignTickSeconds: 3600,
+            walletAlertIntervalSeconds: 3600, webhookSender: WebhookSenderConfiguration(pollIntervalSeconds: 3600))
     }
 
     /// Builds the app and runs `test` against it through Hummingbird's router test client.
@@ -37,7 +38,9 @@ struct Harness {
     ) async throws -> Value {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = buildApplication(configuration: configuration, store: store, clock: clock, logger: logger)
+        let app = buildApplication(
+            configuration: configuration, store: store, clock: clock, logger: logger,
+            webhookTransport: { RecordingTransport() })
         return try await app.test(.router) { client in try await test(client) }
     }
 }

@@ -3,7 +3,7 @@ import CreditsStore
 import Foundation
 
 // Forwards the call capabilities to the PostgreSQL store.
-extension RunningPostgresStore: CallStore {
+extension RunningPostgresStore {
     func createAttempts(workspaceId: WorkspaceID, _ attempts: [NewAttempt]) async throws -> [AttemptUpdate] {
         try await base.createAttempts(workspaceId: workspaceId, attempts)
     }
@@ -40,7 +40,7 @@ extension RunningPostgresStore: CallStore {
     }
 }
 
-extension RunningPostgresStore: DoNotCallStore {
+extension RunningPostgresStore {
     func addDoNotCall(workspaceId: WorkspaceID, _ numbers: [DoNotCallNumber]) async throws -> Int {
         try await base.addDoNotCall(workspaceId: workspaceId, numbers)
     }

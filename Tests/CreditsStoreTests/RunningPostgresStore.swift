@@ -8,7 +8,7 @@ import Foundation
 /// Tying the pool to a fixture instead hung tests: Swift may release a value after its last use, so a
 /// test that kept only `fixture.store` lost the pool mid-test, and PostgresNIO then waits forever for a
 /// connection. The store is what every test holds until its last query, so the pool lives with it.
-final class RunningPostgresStore: CreditsStore {
+final class RunningPostgresStore: ServiceStore {
     let base: PostgresStore
     /// The database's URL, for a second store on the same data.
     let url: String?
@@ -63,7 +63,7 @@ final class RunningPostgresStore: CreditsStore {
     func verify() async throws -> [Discrepancy] { try await base.verify() }
 }
 
-extension RunningPostgresStore: CampaignStore {
+extension RunningPostgresStore {
     func createCampaign(_ new: NewCampaign) async throws -> Campaign { try await base.createCampaign(new) }
 
     func campaign(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> Campaign? {

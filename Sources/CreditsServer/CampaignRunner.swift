@@ -315,6 +315,11 @@ public final class CampaignRunner: Service {
             current = try await act(current, .outOfCredits)
             if current.pauseReason == .outOfCredits {
                 logger.info("campaign paused: out of credits", metadata: ["campaign": "\(campaign.id)"])
+                // Keyed by the pause's time: a second runner seeing the same pause emits the same event.
+                try await store.emit(
+                    .campaignPausedForCredits(
+                        workspaceId: current.workspaceId, campaignId: current.id, walletId: current.walletId,
+                        pausedAt: current.updatedAt))
             }
         }
         if let error = dialing.error { throw error }

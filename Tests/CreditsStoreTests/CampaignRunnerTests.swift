@@ -183,6 +183,11 @@ struct CampaignRunnerTests {
         #expect(paused.status == .paused && paused.pauseReason == .outOfCredits)
         var attempts = try await run.attempts(campaign)
         #expect(attempts.map(\.status) == [.answered, .answered, .waiting])
+        let notified = try await run.fixture.store.emit(
+            .campaignPausedForCredits(
+                workspaceId: run.fixture.workspace, campaignId: campaign.id, walletId: campaign.walletId,
+                pausedAt: paused.updatedAt))
+        #expect(!notified.created, "the runner emitted campaign.paused_for_credits for this pause")
         try await run.fixture.grant(5)
         #expect(try await run.simulation.run().idle)
         let done = try await run.reload(campaign)

@@ -90,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "CreditsStoreTests",
             dependencies: [
-                "CreditsCore", "CreditsStore", "CreditsSQLite", "CreditsPostgres",
+                "CreditsCore", "CreditsStore", "CreditsSQLite", "CreditsPostgres", "CreditsServer",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

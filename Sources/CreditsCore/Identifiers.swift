@@ -18,6 +18,7 @@ public enum IDKind: String, Sendable, CaseIterable {
     case apiKey = "key"
     case attempt = "att"
     case purchase = "pur"
+    case campaign = "cmp"
     /// A webhook endpoint a workspace registered.
     case webhookEndpoint = "ep"
     /// One notification event (its id is the `webhook-id` every delivery of it carries).

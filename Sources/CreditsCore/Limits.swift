@@ -43,6 +43,22 @@ public enum Limits {
     public static let csvRowErrorsMax = 1_000
     /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
     public static let csvNameBytesMax = 200
+    /// Most attempts recorded in one `createAttempts` call.
+    public static let attemptBatchMax = 1_000
+    /// Longest usage period, in days (a little over two years).
+    public static let usageDaysMax = 800
+    /// Most numbers added, removed or checked against the Do Not Call list in one call.
+    public static let dncBatchMax = 10_000
+    /// Most numbers one Do Not Call CSV import may hold.
+    public static let dncImportRowsMax = 1_000_000
+    /// Longest event id a telephony provider or client may send.
+    public static let eventIdLengthMax = 128
+    /// Most simultaneous lines one campaign may use.
+    public static let campaignLinesMax = 1_000
+    /// Most recipients one campaign holds, over all its uploads and single calls.
+    public static let campaignRecipientsMax = 1_000_000
+    /// Most campaigns listed in one page.
+    public static let campaignPageSizeMax = 200
 
     /// Highest runway threshold: one week.
     public static let runwayMinutesMax = 10_080

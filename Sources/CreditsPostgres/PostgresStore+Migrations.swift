@@ -175,6 +175,8 @@ extension PostgresStore {
                     FOR EACH ROW EXECUTE FUNCTION entries_are_append_only()
                 """,
             ]),
+        callsMigration,
+        campaignsMigration,
         billingMigration,
         notificationsMigration,
     ]

@@ -6,8 +6,8 @@ import Synchronization
 /// Constraints whose violation means "another process did the same thing first": the loser retries, re-reads
 /// the winner's row and replays its result (or reports a conflict when the content differs).
 let raceConstraints: Set<String> = [
-    "holds_attempt_key", "idempotency_keys_pkey", "notification_events_key", "wallet_alerts_pkey",
-    "notification_settings_pkey",
+    "holds_attempt_key", "idempotency_keys_pkey", "call_attempts_pkey", "attempt_events_pkey",
+    "notification_events_key", "wallet_alerts_pkey", "notification_settings_pkey",
 ]
 
 extension PostgresStore {
@@ -163,7 +163,7 @@ extension PostgresStore {
     }
 
     static func classify(_ error: any Error) -> Failure {
-        if error is LedgerRefusal || error is PostgresStoreError || error is CancellationError { return .final }
+        if error is any BusinessRefusal || error is PostgresStoreError || error is CancellationError { return .final }
         if error is ConnectionDropped { return .connectionLost }
         guard let psql = error as? PSQLError else { return .permanent }
         if psql.code == .clientClosedConnection, let underlying = psql.underlying {

@@ -5,20 +5,20 @@ import Logging
 import ServiceLifecycle
 
 /// Builds the CallCredits HTTP application: the routes, the hold sweeper, the wallet alert evaluator, the
-/// webhook sender, the cycle reset scheduler, and any extra `services` (such as the store's own). The caller runs
-/// it with `app.runService()`, which handles SIGINT/SIGTERM. `webhookTransport` replaces the HTTP client the sender
-/// makes (tests); `payments` replaces the payment provider the configuration chooses (Stripe when configured, else
-/// the built-in one).
+/// webhook sender, the cycle reset scheduler, the campaign runner (by default over the built-in simulated carrier),
+/// and any extra `services` (such as the store's own). The caller runs it with `app.runService()`, which handles
+/// SIGINT/SIGTERM. `webhookTransport` replaces the HTTP client the sender makes (tests); `payments` replaces the
+/// payment provider the configuration chooses (Stripe when configured, else the built-in one).
 public func buildApplication(
     configuration: ServerConfiguration, store: any ServiceStore, clock: any CreditsClock = SystemClock(),
-    services: [any Service] = [], logger: Logger,
+    campaignRunner: CampaignRunner? = nil, services: [any Service] = [], logger: Logger,
     webhookTransport: (@Sendable () -> any WebhookTransport)? = nil, payments: (any PaymentProvider)? = nil
 ) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
     let watch = WalletWatch()
     let api = CreditsAPI(
         store: store, clock: clock, configuration: configuration, metrics: metrics, logger: logger, walletWatch: watch,
-        payments: payments)
+        runner: campaignRunner, payments: payments)
     let router = makeRouter(api: api)
     let sweeper = HoldSweeper(
         store: store, intervalSeconds: configuration.holdSweepIntervalSeconds, logger: logger, metrics: metrics)
@@ -39,7 +39,7 @@ public func buildApplication(
                 metrics: metrics,
                 makeTransport: webhookTransport ?? { HTTPClientWebhookTransport() }),
             resets,
-        ],
+        ] + api.runner.services,
         logger: logger)
 }
 

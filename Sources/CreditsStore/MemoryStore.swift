@@ -4,20 +4,24 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
+    // Internal, not private: the capabilities' extensions (MemoryStore+Calls.swift, …) use the ledger's state.
     let clock: any CreditsClock
     let ids: any IDSource
-    // Internal, not private: capability extensions in other files (`MemoryStore+….swift`) read them.
-    private(set) var workspaces: [WorkspaceID: Workspace] = [:]
-    private(set) var wallets: [WalletID: Wallet] = [:]
-    private(set) var lots: [LotID: Lot] = [:]
-    private(set) var holds: [HoldID: Hold] = [:]
-    private var holdsByAttempt: [String: HoldID] = [:]
-    private(set) var entries: [LedgerEntry] = []
+    var workspaces: [WorkspaceID: Workspace] = [:]
+    var wallets: [WalletID: Wallet] = [:]
+    var lots: [LotID: Lot] = [:]
+    var holds: [HoldID: Hold] = [:]
+    var holdsByAttempt: [String: HoldID] = [:]
+    var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
     /// Internal: the billing extensions store their grants' results under their idempotency keys.
     var idempotency: [String: IdempotencyRecord] = [:]
     /// Plans, subscriptions, packages and purchases (MemoryStore+Billing.swift, MemoryStore+Purchases.swift).
     var billing = MemoryBillingState()
+    /// Call attempts, their events, the usage rollups and the Do Not Call lists (MemoryStore+Calls.swift).
+    var calls = MemoryCallState()
+    /// Campaigns and their recipients (MemoryStore+Campaigns.swift).
+    var campaignTables = CampaignTables()
     /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
     var notifications = MemoryNotificationTables()
 
@@ -164,6 +168,8 @@ public actor MemoryStore: CreditsStore {
             let (result, change) = try Ledger.release(
                 hold, lot: hold.lotId.flatMap { lots[$0] }, reason: .timeout, now: now, ids: ids)
             apply(change)
+            // The attempt of the hold (if any) follows in the same step: Calling, needs reconciliation.
+            attemptTimedOut(result.hold, now: now)
             released.append(result.hold)
         }
         return released

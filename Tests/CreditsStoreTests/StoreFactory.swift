@@ -29,12 +29,22 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
             store = try SQLiteStore(path: TemporaryFolder.make().appending("ledger.sqlite"), clock: clock, ids: ids)
         case .postgres:
             let database = try await PostgresTestDatabase.create(poolSize: 4)
-            let running = RunningPostgresStore(try PostgresStore(url: database.url, clock: clock, ids: ids))
+            let running = RunningPostgresStore(
+                try PostgresStore(url: database.url, clock: clock, ids: ids), url: database.url)
             try await running.base.waitUntilReady()
             store = running
         }
         try await store.migrate()
         return store
+    }
+
+    /// A second store on the same data, as a second service instance sees it: on PostgreSQL its own
+    /// connection pool on the same database; in memory and on SQLite (one process) the same store.
+    func sibling(of store: any ServiceStore, clock: ManualClock) async throws -> any ServiceStore {
+        guard let running = store as? RunningPostgresStore, let url = running.url else { return store }
+        let sibling = RunningPostgresStore(try PostgresStore(url: url, clock: clock, ids: TimeOrderedIDs()), url: url)
+        try await sibling.base.waitUntilReady()
+        return sibling
     }
 }
 

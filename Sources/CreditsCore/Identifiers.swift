@@ -17,6 +17,14 @@ public enum IDKind: String, Sendable, CaseIterable {
     case entry = "ent"
     case apiKey = "key"
     case attempt = "att"
+    case purchase = "pur"
+    case campaign = "cmp"
+    /// A webhook endpoint a workspace registered.
+    case webhookEndpoint = "ep"
+    /// One notification event (its id is the `webhook-id` every delivery of it carries).
+    case notification = "msg"
+    /// One event's delivery to one endpoint.
+    case delivery = "dlv"
 }
 
 /// Where new identifiers come from. Injected so tests can predict them.

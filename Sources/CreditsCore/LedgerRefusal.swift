@@ -7,10 +7,22 @@ public enum RefusalCode: String, Sendable, Codable, CaseIterable {
     case workspaceNotFound = "workspace_not_found"
     /// No such wallet in this workspace.
     case walletNotFound = "wallet_not_found"
+    /// No plan with this id.
+    case planNotFound = "plan_not_found"
+    /// No credit package with this id (or it is retired and cannot be bought).
+    case packageNotFound = "package_not_found"
+    /// The workspace has no subscription.
+    case subscriptionNotFound = "subscription_not_found"
+    /// No purchase with this id in this workspace.
+    case purchaseNotFound = "purchase_not_found"
     /// No hold for this attempt id: an event for an unknown attempt.
     case unknownAttempt = "unknown_attempt"
     /// The idempotency key (or attempt id) was used before with different content.
     case idempotencyConflict = "idempotency_conflict"
+    /// The workspace already has a subscription (change its plan or status instead).
+    case subscriptionExists = "subscription_exists"
+    /// A refund for a purchase whose payment is not confirmed yet; the confirmation may still arrive.
+    case purchaseNotCompleted = "purchase_not_completed"
     /// The hold already ended as a charge; it cannot be released.
     case holdAlreadyCaptured = "hold_already_captured"
     /// The hold already ended as a refund; it cannot be captured.
@@ -21,7 +33,7 @@ public enum RefusalCode: String, Sendable, Codable, CaseIterable {
     /// Whether sending the same request again later can succeed.
     public var retryable: Bool {
         switch self {
-        case .outOfCredits: true
+        case .outOfCredits, .purchaseNotCompleted: true
         default: false
         }
     }

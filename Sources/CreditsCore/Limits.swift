@@ -27,6 +27,12 @@ public enum Limits {
     public static let planNameLengthMax = 200
     /// Highest plan price in minor units (cents): 10 million in the major unit.
     public static let planPriceMinorMax: Int64 = 1_000_000_000
+    /// Longest validity a credit package may give its credits (ten years); none at all is also allowed.
+    public static let packageValidityDaysMax = 3_650
+    /// Most cycle resets one scheduler transaction makes (SQLite: one write batch).
+    public static let resetBatchMax = 500
+    /// Longest checkout URL or payment reference kept from a payment provider.
+    public static let providerReferenceLengthMax = 2_048
     /// Largest recipient CSV upload (128 MiB: a million recipients with several numbers and names each).
     public static let csvBytesMax = 134_217_728
     /// Most data rows (recipients) in one recipient CSV, the header not counted.
@@ -37,6 +43,42 @@ public enum Limits {
     public static let csvRowErrorsMax = 1_000
     /// Longest name field kept from a CSV row, in bytes; longer ones are refused for that row.
     public static let csvNameBytesMax = 200
+    /// Most attempts recorded in one `createAttempts` call.
+    public static let attemptBatchMax = 1_000
+    /// Longest usage period, in days (a little over two years).
+    public static let usageDaysMax = 800
+    /// Most numbers added, removed or checked against the Do Not Call list in one call.
+    public static let dncBatchMax = 10_000
+    /// Most numbers one Do Not Call CSV import may hold.
+    public static let dncImportRowsMax = 1_000_000
+    /// Longest event id a telephony provider or client may send.
+    public static let eventIdLengthMax = 128
+    /// Most simultaneous lines one campaign may use.
+    public static let campaignLinesMax = 1_000
+    /// Most recipients one campaign holds, over all its uploads and single calls.
+    public static let campaignRecipientsMax = 1_000_000
+    /// Most campaigns listed in one page.
+    public static let campaignPageSizeMax = 200
+
+    /// Highest runway threshold: one week.
+    public static let runwayMinutesMax = 10_080
+    /// Longest webhook endpoint URL.
+    public static let webhookURLLengthMax = 2_048
+    /// Most webhook endpoints (not deleted) in one workspace.
+    public static let webhookEndpointsMax = 20
+    /// Largest event body; Standard Webhooks recommends staying under 20 kB.
+    public static let notificationPayloadBytesMax = 16_384
+    /// Longest error text kept for a delivery attempt.
+    public static let deliveryErrorLengthMax = 300
+    /// Most entries read back to measure one wallet's pace (a busier wallet's window is cut short).
+    public static let spendingWindowEntriesMax = 50_000
+
+    /// Checks an ISO 4217 currency code: three upper-case letters ("USD").
+    public static func checkCurrency(_ value: String) throws(LedgerRefusal) {
+        guard value.utf8.count == 3, value.utf8.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }) else {
+            throw .invalid("currency must be a three-letter ISO 4217 code in upper case")
+        }
+    }
 
     /// Checks an identifier a client chose: 1…128 characters of letters, digits and `-_.:`.
     public static func checkIdentifier(_ value: String, field: String) throws(LedgerRefusal) {

@@ -153,18 +153,30 @@ public enum SendStep {
         recipients: [Recipient], dnc: Set<String>, availableCredits: Credits,
         rates: ConnectRates = .noHistoryDefault, pacing: Pacing, start: Date
     ) throws(LedgerRefusal) -> SendStepFigures {
+        try figures(
+            numberLists: recipients.lazy.map { $0.numbers.lazy.map(\.e164) }, dnc: dnc,
+            availableCredits: availableCredits, rates: rates, pacing: pacing, start: start)
+    }
+
+    /// The same figures from each recipient's E.164 numbers, as a store keeps them.
+    public static func figures<Lists: Sequence>(
+        numberLists: Lists, dnc: Set<String>, availableCredits: Credits, rates: ConnectRates = .noHistoryDefault,
+        pacing: Pacing, start: Date
+    ) throws(LedgerRefusal) -> SendStepFigures where Lists.Element: Collection, Lists.Element.Element == String {
         try pacing.validate()
         // Recipients counted by how many dialable numbers they have: the expectation is then computed
         // once per count, not once per recipient.
         var byDialable: [Int] = []
         var maximum = 0
         var filtered = 0
-        for recipient in recipients {
-            var dialable = recipient.numbers.count
+        var recipientCount = 0
+        for numbers in numberLists {
+            recipientCount += 1
+            var dialable = numbers.count
             if !dnc.isEmpty {
-                for number in recipient.numbers where dnc.contains(number.e164) { dialable -= 1 }
+                for number in numbers where dnc.contains(number) { dialable -= 1 }
             }
-            filtered += recipient.numbers.count - dialable
+            filtered += numbers.count - dialable
             maximum += dialable
             while byDialable.count <= dialable { byDialable.append(0) }
             byDialable[dialable] += 1
@@ -179,7 +191,7 @@ public enum SendStep {
         let withoutNumber = byDialable.first ?? 0
         let shortfall = max(Credits(Int64(maximum)) - availableCredits, .zero)
         return SendStepFigures(
-            recipients: recipients.count, maximumCalls: maximum, minimumCalls: recipients.count - withoutNumber,
+            recipients: recipientCount, maximumCalls: maximum, minimumCalls: recipientCount - withoutNumber,
             dncFilteredNumbers: filtered, recipientsWithoutDialableNumber: withoutNumber,
             availableCredits: availableCredits, shortfall: shortfall, needsAcknowledgement: shortfall > .zero,
             expectedCalls: expectedCalls, expectedCredits: expectedCredits,

@@ -80,6 +80,8 @@ extension PostgresStore {
                         hold, lot: hold.lotId.flatMap { lots[$0] }, reason: .timeout, now: now, ids: ids)
                     for lot in change.updatedLots { lots[lot.id] = lot }
                     try await write(change, on: connection)
+                    // The hold's attempt (if any) follows in the same transaction: Calling, needs reconciliation.
+                    try await attemptTimedOut(result.hold, now: now, on: connection)
                     ended.append(result.hold)
                 }
                 return ended

@@ -175,5 +175,9 @@ extension PostgresStore {
                     FOR EACH ROW EXECUTE FUNCTION entries_are_append_only()
                 """,
             ]),
+        callsMigration,
+        campaignsMigration,
+        billingMigration,
+        notificationsMigration,
     ]
 }

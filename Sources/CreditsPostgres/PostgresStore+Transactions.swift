@@ -5,7 +5,10 @@ import Synchronization
 
 /// Constraints whose violation means "another process did the same thing first": the loser retries, re-reads
 /// the winner's row and replays its result (or reports a conflict when the content differs).
-let raceConstraints: Set<String> = ["holds_attempt_key", "idempotency_keys_pkey"]
+let raceConstraints: Set<String> = [
+    "holds_attempt_key", "idempotency_keys_pkey", "call_attempts_pkey", "attempt_events_pkey",
+    "notification_events_key", "wallet_alerts_pkey", "notification_settings_pkey",
+]
 
 extension PostgresStore {
     /// Most attempts of one transaction before the store gives up with `unavailable`.
@@ -163,7 +166,7 @@ extension PostgresStore {
     }
 
     static func classify(_ error: any Error) -> Failure {
-        if error is LedgerRefusal || error is PostgresStoreError || error is CancellationError { return .final }
+        if error is any BusinessRefusal || error is PostgresStoreError || error is CancellationError { return .final }
         if error is ConnectionDropped { return .connectionLost }
         guard let psql = error as? PSQLError else { return .permanent }
         if psql.code == .clientClosedConnection, let underlying = psql.underlying {

@@ -10,8 +10,9 @@ import Synchronization
 /// everything queued (up to `batchMax`) into one `BEGIN IMMEDIATE … COMMIT`. Every caller is resumed
 /// only after COMMIT has returned, so an acknowledged write is on disk (`synchronous = FULL`).
 ///
-/// Contract for an operation: it may throw a `LedgerRefusal` only *before* it writes anything (the
-/// core decides, then the store writes), so a refusal needs no rollback and the batch goes on. Any
+/// Contract for an operation: it may throw a `BusinessRefusal` (`LedgerRefusal`, `CallRefusal`, …) only
+/// *before* it writes anything (the core decides, then the store writes), so a refusal needs no rollback
+/// and the batch goes on. Any
 /// other error may leave partial writes: the batch is rolled back and each of its operations is run
 /// again in its own savepoint, so one failing operation never fails the others.
 final class GroupCommitWriter: Sendable {
@@ -53,7 +54,7 @@ final class GroupCommitWriter: Sendable {
                     do {
                         let value = try isolated ? Self.inSavepoint(db) { try work(db) } : work(db)
                         return { continuation.resume(returning: value) }
-                    } catch let refusal as LedgerRefusal {
+                    } catch let refusal as any BusinessRefusal {
                         return { continuation.resume(throwing: refusal) }
                     } catch {
                         guard isolated else { return nil }

@@ -99,6 +99,10 @@ enum SQLiteSchema {
                     CREATE INDEX api_keys_by_workspace ON api_keys(workspace_id);
                     """)
         }
+        SQLiteSchema.registerCalls(&migrator)
+        registerCampaigns(&migrator)
+        SQLiteBillingSchema.register(in: &migrator)
+        registerNotifications(&migrator)
         return migrator
     }
 }

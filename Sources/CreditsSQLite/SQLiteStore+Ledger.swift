@@ -153,6 +153,8 @@ extension SQLiteStore {
                 let lot = try SQLiteRows.lot(db, id: hold.lotId)
                 let (result, change) = try Ledger.release(hold, lot: lot, reason: .timeout, now: now, ids: ids)
                 try SQLiteRows.apply(change, db)
+                // The hold's attempt (if any) follows in the same transaction: Calling, needs reconciliation.
+                try SQLiteCallRows.attemptTimedOut(result.hold, now: now, db)
                 released.append(result.hold)
             }
             return released

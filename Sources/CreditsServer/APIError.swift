@@ -30,12 +30,48 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         self.retryable = refusal.code.retryable
     }
 
+    /// The response for a refusal of the call rules: an event that cannot happen (409) or a provider
+    /// callback that cannot be read (422).
+    public init(_ refusal: CallRefusal) {
+        switch refusal.code {
+        case .invalidAttemptEvent: self.status = .conflict
+        case .invalidCallback: self.status = .unprocessableContent
+        }
+        self.code = refusal.code.rawValue
+        self.message = refusal.message
+        self.retryable = refusal.code.retryable
+    }
+
+    /// The response for a campaign refusal: no such campaign (404), or an action its status does not allow (409).
+    public init(_ refusal: CampaignRefusal) {
+        switch refusal.code {
+        case .campaignNotFound: self.status = .notFound
+        case .invalidTransition, .notEditable, .noRecipients, .shortfallNotAcknowledged, .notActive:
+            self.status = .conflict
+        }
+        self.code = refusal.code.rawValue
+        self.message = refusal.message
+        self.retryable = refusal.code.retryable
+    }
+
+    /// The response for a refused recipient CSV file: too large (413) or unreadable as a recipient list (422).
+    public init(_ error: RecipientCSVError) {
+        self.status = error.code == .tooLarge ? .contentTooLarge : .unprocessableContent
+        self.code = error.code.rawValue
+        self.message = error.message
+        self.retryable = false
+    }
+
     /// The status of each refusal code.
     public static func status(for code: RefusalCode) -> HTTPResponse.Status {
         switch code {
         case .invalidRequest: .unprocessableContent
-        case .workspaceNotFound, .walletNotFound, .unknownAttempt: .notFound
-        case .idempotencyConflict, .holdAlreadyCaptured, .holdAlreadyReleased: .conflict
+        case .workspaceNotFound, .walletNotFound, .unknownAttempt, .planNotFound, .packageNotFound,
+            .subscriptionNotFound, .purchaseNotFound:
+            .notFound
+        case .idempotencyConflict, .holdAlreadyCaptured, .holdAlreadyReleased, .subscriptionExists,
+            .purchaseNotCompleted:
+            .conflict
         case .outOfCredits: .paymentRequired
         }
     }
@@ -66,16 +102,27 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case unauthorized
     /// 403: the operator routes are turned off (no admin token configured).
     case adminDisabled = "admin_disabled"
+    /// A provider callback whose signature is missing, wrong, or outside the tolerance window: 400 on the Stripe
+    /// webhook, 403 on the Twilio status callback (as Twilio's own examples answer).
+    case invalidSignature = "invalid_signature"
+    /// 403: the Stripe webhook is off (no Stripe configured).
+    case webhookDisabled = "webhook_disabled"
     /// 404: no such route.
     case notFound = "not_found"
     /// 404: no such API key in the caller's workspace.
     case apiKeyNotFound = "api_key_not_found"
+    /// 404: no such webhook endpoint in the caller's workspace.
+    case webhookEndpointNotFound = "webhook_endpoint_not_found"
     /// 413: the body is larger than `requestBodyBytesMax`.
     case payloadTooLarge = "payload_too_large"
     /// 500: something failed inside the server; the cause is logged, not returned.
     case internalError = "internal_error"
+    /// 502: the payment provider failed to start a checkout; retrying with the same `Idempotency-Key` is safe.
+    case paymentProviderError = "payment_provider_error"
     /// 503: the store does not answer (health check).
     case unavailable
+    /// 403: the Twilio callback route is off (no auth token configured).
+    case twilioDisabled = "twilio_disabled"
 }
 
 extension APIError {
@@ -95,6 +142,12 @@ extension APIError {
             return error
         case let refusal as LedgerRefusal:
             return APIError(refusal)
+        case let refusal as CallRefusal:
+            return APIError(refusal)
+        case let refusal as CampaignRefusal:
+            return APIError(refusal)
+        case let error as RecipientCSVError:
+            return APIError(error)
         case let error as DecodingError:
             return .badRequest(error.clientDescription)
         case let error as any HTTPResponseError:

@@ -6,11 +6,10 @@ import Hummingbird
 /// Workspace routes over the ledger: balance, entries, holds. Everything is scoped to the key's
 /// workspace; another workspace's wallets and attempts simply do not exist for it (404).
 extension CreditsAPI {
-    /// `GET /v1/balance?walletId=`: the wallet's balance (default: the pool).
+    /// `GET /v1/balance?walletId=`: the wallet's balance (default: the pool) with its runway.
     func balance(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let walletId = try await walletOrPool(request.uri.queryParameters.get("walletId"), key.workspaceId)
-        let balance = try await store.balance(workspaceId: key.workspaceId, walletId: walletId)
-        return try JSONResponse.make(balance)
+        return try JSONResponse.make(try await runwayView(key.workspaceId, walletId))
     }
 
     /// `GET /v1/entries?walletId=&attemptId=&limit=&cursor=`: entries newest first, a page at a time.
@@ -43,6 +42,7 @@ extension CreditsAPI {
             workspaceId: key.workspaceId, walletId: walletId, attemptId: body.attemptId,
             timeoutSeconds: body.timeoutSeconds ?? Limits.holdTimeoutSecondsDefault)
         let result = try await store.hold(command)
+        walletWatch.mark(workspaceId: key.workspaceId, walletId: result.hold.walletId)
         metrics.recordOperation("hold", replayed: result.replayed)
         return try holdResponse(result, created: !result.replayed)
     }
@@ -61,6 +61,7 @@ extension CreditsAPI {
     func captureHold(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let attemptId = try parameter("attemptId", context)
         let result = try await store.capture(workspaceId: key.workspaceId, attemptId: attemptId)
+        walletWatch.mark(workspaceId: key.workspaceId, walletId: result.hold.walletId)
         metrics.recordOperation("capture", replayed: result.replayed)
         return try holdResponse(result, created: false)
     }
@@ -71,6 +72,7 @@ extension CreditsAPI {
         let body = try await decodeOptionalBody(ReleaseBody.self, from: request)
         let reason = try releaseReason(body?.reason)
         let result = try await store.release(workspaceId: key.workspaceId, attemptId: attemptId, reason: reason)
+        walletWatch.mark(workspaceId: key.workspaceId, walletId: result.hold.walletId)
         metrics.recordOperation("release", replayed: result.replayed)
         return try holdResponse(result, created: false)
     }

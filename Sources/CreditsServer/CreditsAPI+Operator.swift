@@ -48,6 +48,7 @@ extension CreditsAPI {
             effectiveAt: body.effectiveAt, expiresAt: body.expiresAt, reason: body.reason, reference: body.reference,
             idempotencyKey: key)
         let result = try await store.credit(command)
+        walletWatch.mark(workspaceId: workspaceId, walletId: walletId)
         metrics.recordOperation("credit", replayed: result.replayed)
         if !result.replayed {
             context.logger.info(

@@ -9,20 +9,37 @@ import Logging
 /// The API's handlers and what they share: the store, the clock, the limits and the metrics.
 struct CreditsAPI: Sendable {
     let store: any ServiceStore
-    /// The clock the app was built with; no handler reads it yet (the store stamps rows with its own).
+    /// The clock the app was built with: the Stripe webhook's tolerance window and the Send step's "now" are
+    /// checked against it (the store stamps rows with its own).
     let clock: any CreditsClock
+    /// Dials campaigns; the API asks it to cancel one (it hangs up calls) and places single calls.
+    let runner: CampaignRunner
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Wallets whose credits the handlers changed, for the wallet alert evaluator.
+    let walletWatch: WalletWatch
     /// The OpenAPI document, read once at start; nil if the resource is missing from the build.
     let openAPIDocument: Data?
+    /// Where purchases are paid: Stripe when configured, else the built-in provider.
+    let payments: any PaymentProvider
 
     init(
         store: any ServiceStore, clock: any CreditsClock, configuration: ServerConfiguration,
-        metrics: ServerMetrics, logger: Logger
+        metrics: ServerMetrics, logger: Logger, walletWatch: WalletWatch = WalletWatch(),
+        runner: CampaignRunner? = nil, payments: (any PaymentProvider)? = nil
     ) {
         self.store = store
+        self.walletWatch = walletWatch
         self.clock = clock
+        self.payments =
+            payments ?? configuration.stripe.map { StripePayments(configuration: $0) } ?? BuiltInPayments()
+        self.runner =
+            runner
+            ?? CampaignRunner.simulated(
+                store: store, clock: clock, seed: configuration.carrierSeed,
+                tickSeconds: configuration.campaignTickSeconds,
+                logger: logger)
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
@@ -126,8 +143,9 @@ struct CreditsAPI: Sendable {
         return try JSONDecoder.api.decode(Body.self, from: data)
     }
 
-    private func collectBody(_ request: Request) async throws -> Data {
-        let limit = configuration.requestBodyBytesMax
+    /// The raw body, refused with 413 beyond `limit` (default `requestBodyBytesMax`).
+    func collectBody(_ request: Request, limit: Int? = nil) async throws -> Data {
+        let limit = limit ?? configuration.requestBodyBytesMax
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError.payloadTooLarge
         }

@@ -3,8 +3,9 @@ import CreditsStore
 import Logging
 import ServiceLifecycle
 
-/// Background service: releases holds whose timeout passed (marking them for reconciliation) and
-/// expires lots whose time passed, every `intervalSeconds`, until graceful shutdown.
+/// Background service: releases holds whose timeout passed (marking them and their attempts for
+/// reconciliation), aligns attempts whose hold ended outside the attempt routes, and expires lots whose
+/// time passed, every `intervalSeconds`, until graceful shutdown.
 public struct HoldSweeper: Service {
     let store: any ServiceStore
     let intervalSeconds: Double
@@ -56,6 +57,14 @@ public struct HoldSweeper: Service {
                     ])
             }
             if batch.count < Limits.sweepBatchMax || Task.isCancelled { break }
+        }
+        // Attempts whose hold the ledger routes ended without them follow here (the sweeper's own timeout
+        // releases already moved their attempts in the same transaction).
+        let reconciled = try await store.reconcileAttempts(limit: Limits.sweepBatchMax)
+        for attempt in reconciled {
+            logger.warning(
+                "attempt aligned with its hold; needs reconciliation",
+                metadata: ["workspace": "\(attempt.workspaceId)", "attempt": "\(attempt.id)"])
         }
         var expired = 0
         while true {

@@ -37,6 +37,21 @@ public struct ServerMetrics: Sendable {
             namespace: "callcredits", metricName: "sweeper_items", unitName: "total",
             helpText: "Holds released by their timeout and lots expired by the sweeper.")
     }
+    private static var webhookAttempts: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "callcredits", metricName: "webhook_attempts", unitName: "total",
+            helpText: "Webhook delivery attempts, by the delivery's status after the attempt.")
+    }
+    private static var notifications: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "callcredits", metricName: "notifications_emitted", unitName: "total",
+            helpText: "Events the wallet alert evaluator emitted, by type.")
+    }
+    private static var resets: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "callcredits", metricName: "cycle_resets", unitName: "total",
+            helpText: "Subscriptions the cycle reset scheduler handled, by outcome.")
+    }
     private static let durationBuckets: [Duration] = [
         .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
         .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5),
@@ -71,5 +86,25 @@ public struct ServerMetrics: Sendable {
             .increment(by: Int64(released))
         registry.makeCounter(descriptor: Self.swept, labels: [("kind", "lot_expired")])
             .increment(by: Int64(expired))
+    }
+
+    /// Counts one webhook delivery attempt by the status it left the delivery in.
+    func recordWebhookAttempt(_ status: DeliveryStatus) {
+        registry.makeCounter(descriptor: Self.webhookAttempts, labels: [("status", status.rawValue)]).increment()
+    }
+
+    /// Counts one event emitted by the wallet alert evaluator.
+    func recordNotification(_ type: NotificationEventType) {
+        registry.makeCounter(descriptor: Self.notifications, labels: [("type", type.rawValue)]).increment()
+    }
+
+    /// Counts what one scheduler run did, by outcome (`reset`, `already_reset`, `withheld_past_due`, `cancelled`,
+    /// `not_started`, `failed`).
+    func recordResets(_ reports: [CycleResetReport]) {
+        var counts: [String: Int64] = [:]
+        for report in reports { counts[report.outcome?.rawValue ?? "failed", default: 0] += 1 }
+        for (outcome, count) in counts {
+            registry.makeCounter(descriptor: Self.resets, labels: [("outcome", outcome)]).increment(by: count)
+        }
     }
 }

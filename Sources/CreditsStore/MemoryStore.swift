@@ -4,16 +4,26 @@ import Foundation
 /// The reference store: every rule of `Ledger` over plain dictionaries, one actor-isolated step at a time.
 /// It defines the behaviour the other backends must match in the conformance suite.
 public actor MemoryStore: CreditsStore {
-    private let clock: any CreditsClock
-    private let ids: any IDSource
-    private var workspaces: [WorkspaceID: Workspace] = [:]
-    private var wallets: [WalletID: Wallet] = [:]
-    private var lots: [LotID: Lot] = [:]
-    private var holds: [HoldID: Hold] = [:]
-    private var holdsByAttempt: [String: HoldID] = [:]
-    private var entries: [LedgerEntry] = []
+    // Internal, not private: the capabilities' extensions (MemoryStore+Calls.swift, …) use the ledger's state.
+    let clock: any CreditsClock
+    let ids: any IDSource
+    var workspaces: [WorkspaceID: Workspace] = [:]
+    var wallets: [WalletID: Wallet] = [:]
+    var lots: [LotID: Lot] = [:]
+    var holds: [HoldID: Hold] = [:]
+    var holdsByAttempt: [String: HoldID] = [:]
+    var entries: [LedgerEntry] = []
     private var keys: [String: APIKey] = [:]
-    private var idempotency: [String: IdempotencyRecord] = [:]
+    /// Internal: the billing extensions store their grants' results under their idempotency keys.
+    var idempotency: [String: IdempotencyRecord] = [:]
+    /// Plans, subscriptions, packages and purchases (MemoryStore+Billing.swift, MemoryStore+Purchases.swift).
+    var billing = MemoryBillingState()
+    /// Call attempts, their events, the usage rollups and the Do Not Call lists (MemoryStore+Calls.swift).
+    var calls = MemoryCallState()
+    /// Campaigns and their recipients (MemoryStore+Campaigns.swift).
+    var campaignTables = CampaignTables()
+    /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
+    var notifications = MemoryNotificationTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock
@@ -158,6 +168,8 @@ public actor MemoryStore: CreditsStore {
             let (result, change) = try Ledger.release(
                 hold, lot: hold.lotId.flatMap { lots[$0] }, reason: .timeout, now: now, ids: ids)
             apply(change)
+            // The attempt of the hold (if any) follows in the same step: Calling, needs reconciliation.
+            attemptTimedOut(result.hold, now: now)
             released.append(result.hold)
         }
         return released
@@ -169,7 +181,7 @@ public actor MemoryStore: CreditsStore {
 
     // MARK: Helpers
 
-    private func ownWallet(_ workspaceId: WorkspaceID, _ walletId: WalletID) throws(LedgerRefusal) -> Wallet {
+    func ownWallet(_ workspaceId: WorkspaceID, _ walletId: WalletID) throws(LedgerRefusal) -> Wallet {
         guard workspaces[workspaceId] != nil else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
         guard let wallet = wallets[walletId], wallet.workspaceId == workspaceId else {
             throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
@@ -185,11 +197,11 @@ public actor MemoryStore: CreditsStore {
         return hold
     }
 
-    private func spendableLots(_ walletId: WalletID) -> [Lot] {
+    func spendableLots(_ walletId: WalletID) -> [Lot] {
         lots.values.filter { $0.walletId == walletId && $0.remaining > .zero }
     }
 
-    private func apply(_ change: LedgerChange) {
+    func apply(_ change: LedgerChange) {
         for lot in change.insertedLots + change.updatedLots { lots[lot.id] = lot }
         for hold in change.insertedHolds + change.updatedHolds {
             holds[hold.id] = hold

@@ -7,7 +7,7 @@ import Logging
 /// `callcredits serve`: the HTTP API and the background services, until SIGINT or SIGTERM.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the service (HTTP API on 127.0.0.1, hold sweeper) until SIGINT or SIGTERM.")
+        abstract: "Run the service (HTTP API on 127.0.0.1, hold sweeper, cycle resets) until SIGINT or SIGTERM.")
 
     @OptionGroup var options: DatabaseOptions
     @Option(help: "Port on 127.0.0.1 (default: $CALLCREDITS_PORT, else 8080).") var port: Int?
@@ -23,7 +23,8 @@ struct Serve: AsyncParsableCommand {
         if let token, token.count < 16 {
             throw ValidationError("the admin token must be at least 16 characters")
         }
-        let configuration = ServerConfiguration(port: resolvedPort, adminToken: token)
+        let stripe = try Self.stripeConfiguration(environment)
+        let configuration = ServerConfiguration(port: resolvedPort, adminToken: token, stripe: stripe)
         try await options.withStore { store in
             logger.info(
                 "serving",
@@ -31,10 +32,38 @@ struct Serve: AsyncParsableCommand {
                     "address": "http://127.0.0.1:\(resolvedPort)",
                     "database": "\(options.resolved.redactingPassword)",
                     "operatorRoutes": "\(token == nil ? "off (set CALLCREDITS_ADMIN_TOKEN)" : "on")",
+                    "payments": "\(stripe == nil ? "built-in (confirms at once)" : "stripe")",
                 ])
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()
         }
+    }
+
+    /// Stripe, when `CALLCREDITS_STRIPE_SECRET_KEY` is set: then `CALLCREDITS_STRIPE_WEBHOOK_SECRET`,
+    /// `CALLCREDITS_CHECKOUT_SUCCESS_URL` and `CALLCREDITS_CHECKOUT_CANCEL_URL` are required, and
+    /// `CALLCREDITS_STRIPE_API_BASE` (default https://api.stripe.com) and `CALLCREDITS_STRIPE_TOLERANCE_SECONDS`
+    /// (default 300) are read. Without it, the built-in provider confirms every purchase at once.
+    static func stripeConfiguration(_ environment: [String: String]) throws -> StripeConfiguration? {
+        guard let secretKey = environment["CALLCREDITS_STRIPE_SECRET_KEY"], !secretKey.isEmpty else { return nil }
+        func required(_ name: String) throws -> String {
+            guard let value = environment[name], !value.isEmpty else {
+                throw ValidationError("\(name) is required when CALLCREDITS_STRIPE_SECRET_KEY is set")
+            }
+            return value
+        }
+        var tolerance = 300
+        if let text = environment["CALLCREDITS_STRIPE_TOLERANCE_SECONDS"] {
+            guard let value = Int(text), (1...3_600).contains(value) else {
+                throw ValidationError("CALLCREDITS_STRIPE_TOLERANCE_SECONDS must be 1…3600 seconds, not \(text)")
+            }
+            tolerance = value
+        }
+        return StripeConfiguration(
+            secretKey: secretKey, webhookSecret: try required("CALLCREDITS_STRIPE_WEBHOOK_SECRET"),
+            apiBaseURL: environment["CALLCREDITS_STRIPE_API_BASE"].flatMap { $0.isEmpty ? nil : $0 }
+                ?? "https://api.stripe.com",
+            successURL: try required("CALLCREDITS_CHECKOUT_SUCCESS_URL"),
+            cancelURL: try required("CALLCREDITS_CHECKOUT_CANCEL_URL"), toleranceSeconds: tolerance)
     }
 
     static func parsePort(_ text: String) throws -> Int {

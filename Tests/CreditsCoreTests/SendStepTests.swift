@@ -110,3 +110,28 @@ struct SendStepTests {
         }
     }
 }
+
+/// The Send step's rates from the workspace's history.
+@Suite("Connect rates from history")
+struct ConnectRatesHistoryTests {
+    @Test("too little history at the first position leaves the stated default")
+    func tooLittle() {
+        #expect(ConnectRates.history([]) == nil)
+        #expect(ConnectRates.history([PositionStatistics(position: 1, dialed: 29, answered: 10, missed: 10)]) == nil)
+        #expect(ConnectRates.history([PositionStatistics(position: 2, dialed: 500, answered: 10, missed: 10)]) == nil)
+    }
+
+    @Test("rates by position; a position without attempts takes the one before it")
+    func byPosition() throws {
+        let rates = try #require(
+            ConnectRates.history([
+                PositionStatistics(position: 1, dialed: 100, answered: 40, missed: 30),
+                PositionStatistics(position: 3, dialed: 10, answered: 1, missed: 2),
+            ]))
+        #expect(rates.byPosition.count == 3)
+        #expect(rates.rates(at: 1) == PositionRates(person: 0.4, machine: 0.3))
+        #expect(rates.rates(at: 2) == rates.rates(at: 1))
+        #expect(rates.rates(at: 3) == PositionRates(person: 0.1, machine: 0.2))
+        #expect(rates.rates(at: 7) == rates.rates(at: 3))
+    }
+}

@@ -77,7 +77,10 @@ struct OpenAPIDocumentTests {
 
     @Test func theErrorSchemaListsEveryCode() throws {
         let yaml = String(decoding: try #require(api.openAPIDocument), as: UTF8.self)
-        let codes = RefusalCode.allCases.map(\.rawValue) + APIErrorCode.allCases.map(\.rawValue)
+        let codes =
+            RefusalCode.allCases.map(\.rawValue) + APIErrorCode.allCases.map(\.rawValue)
+            + CallRefusalCode.allCases.map(\.rawValue) + RecipientCSVErrorCode.allCases.map(\.rawValue)
+            + CampaignRefusalCode.allCases.map(\.rawValue)
         for code in codes {
             #expect(yaml.contains("            - \(code)\n"), "the Error schema does not list \(code)")
         }

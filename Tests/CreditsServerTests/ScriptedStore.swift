@@ -8,12 +8,12 @@ struct SecretInfrastructureError: Error, CustomStringConvertible {
 }
 
 /// A `MemoryStore` whose chosen operations fail, to drive the API's error paths.
-struct ScriptedStore: CreditsStore {
+struct ScriptedStore: ServiceStore {
     let inner: MemoryStore
     /// Errors thrown instead of running the operation, by operation name.
     let failures: [String: any Error & Sendable]
 
-    private func check(_ operation: String) throws {
+    func check(_ operation: String) throws {
         if let error = failures[operation] { throw error }
     }
 
@@ -61,4 +61,52 @@ struct ScriptedStore: CreditsStore {
     func expireLots(limit: Int) async throws -> Int { try await inner.expireLots(limit: limit) }
     func releaseTimedOutHolds(limit: Int) async throws -> [Hold] { try await inner.releaseTimedOutHolds(limit: limit) }
     func verify() async throws -> [Discrepancy] { try await inner.verify() }
+}
+
+extension ScriptedStore {
+    func createCampaign(_ new: NewCampaign) async throws -> Campaign { try await inner.createCampaign(new) }
+    func campaign(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> Campaign? {
+        try await inner.campaign(workspaceId: workspaceId, campaignId: campaignId)
+    }
+    func campaigns(workspaceId: WorkspaceID, limit: Int, before: CampaignID?) async throws -> CampaignPage {
+        try await inner.campaigns(workspaceId: workspaceId, limit: limit, before: before)
+    }
+    func editCampaign(workspaceId: WorkspaceID, campaignId: CampaignID, _ edit: CampaignEdit) async throws -> Campaign {
+        try await inner.editCampaign(workspaceId: workspaceId, campaignId: campaignId, edit)
+    }
+    func applyCampaignAction(
+        workspaceId: WorkspaceID, campaignId: CampaignID, _ action: CampaignAction
+    ) async throws -> Campaign {
+        try await inner.applyCampaignAction(workspaceId: workspaceId, campaignId: campaignId, action)
+    }
+    func addRecipients(
+        workspaceId: WorkspaceID, campaignId: CampaignID, _ recipients: [Recipient], singleCall: Bool
+    ) async throws -> RecipientsAdded {
+        try await inner.addRecipients(
+            workspaceId: workspaceId, campaignId: campaignId, recipients, singleCall: singleCall)
+    }
+    func recipients(
+        workspaceId: WorkspaceID, campaignId: CampaignID, after: Int?, limit: Int
+    ) async throws -> RecipientPage {
+        try await inner.recipients(workspaceId: workspaceId, campaignId: campaignId, after: after, limit: limit)
+    }
+    func recipientNumbers(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [[String]] {
+        try await inner.recipientNumbers(workspaceId: workspaceId, campaignId: campaignId)
+    }
+    func dueCampaigns(limit: Int) async throws -> [CampaignKey] {
+        try await inner.dueCampaigns(limit: limit)
+    }
+    func activeRecipients(workspaceId: WorkspaceID, campaignId: CampaignID) async throws -> [CampaignRecipient] {
+        try await inner.activeRecipients(workspaceId: workspaceId, campaignId: campaignId)
+    }
+    func claimRecipients(
+        workspaceId: WorkspaceID, campaignId: CampaignID, now: Date, limit: Int
+    ) async throws -> RecipientClaim {
+        try await inner.claimRecipients(workspaceId: workspaceId, campaignId: campaignId, now: now, limit: limit)
+    }
+    func recordOutcomes(
+        workspaceId: WorkspaceID, campaignId: CampaignID, _ outcomes: [AttemptOutcome]
+    ) async throws -> Campaign {
+        try await inner.recordOutcomes(workspaceId: workspaceId, campaignId: campaignId, outcomes)
+    }
 }

@@ -10,6 +10,9 @@ import Testing
 
 /// The admin token every test app is configured with (unless a test turns admin off).
 let adminToken = "test-admin-token"
+/// The Twilio auth token and public URL every test app is configured with (unless a test turns them off).
+let twilioTestToken = "twilio-test-token"
+let twilioTestBaseURL = "https://calls.example.com"
 
 /// A test app over a `MemoryStore` with a `ManualClock` and `SequentialIDs`.
 struct Harness {
@@ -17,11 +20,16 @@ struct Harness {
     let store: any ServiceStore
     let configuration: ServerConfiguration
 
-    init(adminToken: String? = adminToken, requestBodyBytesMax: Int = 64 * 1024, store: (any ServiceStore)? = nil) {
+    init(
+        adminToken: String? = adminToken, requestBodyBytesMax: Int = 64 * 1024, store: (any ServiceStore)? = nil,
+        twilioAuthToken: String? = twilioTestToken
+    ) {
         self.store = store ?? MemoryStore(clock: clock, ids: SequentialIDs())
-        // A long sweep interval: tests call `sweepOnce()` themselves.
+        // Long intervals: tests call `sweepOnce()`, `evaluateOnce()` and `sendDue(using:)` themselves.
         self.configuration = ServerConfiguration(
-            adminToken: adminToken, requestBodyBytesMax: requestBodyBytesMax, holdSweepIntervalSeconds: 3600)
+            adminToken: adminToken, requestBodyBytesMax: requestBodyBytesMax, holdSweepIntervalSeconds: 3600,
+            twilioAuthToken: twilioAuthToken, publicBaseURL: twilioTestBaseURL, campaignTickSeconds: 3600,
+            walletAlertIntervalSeconds: 3600, webhookSender: WebhookSenderConfiguration(pollIntervalSeconds: 3600))
     }
 
     /// Builds the app and runs `test` against it through Hummingbird's router test client.
@@ -30,7 +38,9 @@ struct Harness {
     ) async throws -> Value {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let app = buildApplication(configuration: configuration, store: store, clock: clock, logger: logger)
+        let app = buildApplication(
+            configuration: configuration, store: store, clock: clock, logger: logger,
+            webhookTransport: { RecordingTransport() })
         return try await app.test(.router) { client in try await test(client) }
     }
 }

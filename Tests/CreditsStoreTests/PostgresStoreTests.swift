@@ -151,7 +151,7 @@ struct PostgresStoreTests {
             try await PostgresStore.withStore(url: database.url, logger: PostgresTestDatabase.storeLogger) { store in
                 try await store.migrate()
                 try await store.migrate()
-                #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 2)
+                #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == migrationCount)
                 let created = try await newWorkspace(store, credits: 3)
                 #expect(
                     try await store.balance(workspaceId: created.workspace.id, walletId: created.pool.id).available == 3
@@ -169,7 +169,7 @@ struct PostgresStoreTests {
                     async let one: Void = first.migrate()
                     async let two: Void = second.migrate()
                     _ = try await (one, two)
-                    #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == 2)
+                    #expect(try await database.scalar("SELECT count(*) FROM schema_migrations") == migrationCount)
                     #expect(
                         try await database.scalar(
                             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'holds'") == 1)
@@ -468,3 +468,6 @@ struct PostgresStoreConfigurationTests {
         _ = try PostgresStore(url: "postgresql://127.0.0.1/db")
     }
 }
+
+/// How many migrations a migrated database records.
+let migrationCount = Int64(PostgresStore.migrationNames.count)

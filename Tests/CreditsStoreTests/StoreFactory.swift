@@ -19,9 +19,9 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
 
     /// A fresh, migrated store on this backend with an injected clock and predictable ids.
     func makeStore(clock: ManualClock = ManualClock(), ids: any IDSource = SequentialIDs()) async throws
-        -> any CreditsStore
+        -> any ServiceStore
     {
-        let store: any CreditsStore
+        let store: any ServiceStore
         switch self {
         case .memory:
             return MemoryStore(clock: clock, ids: ids)
@@ -30,10 +30,20 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, CustomStringCon
         case .postgres:
             let database = try await PostgresTestDatabase.create(poolSize: 4)
             store = RunningPostgresStore(
-                try PostgresStore(url: database.url, clock: clock, ids: ids, logger: PostgresTestDatabase.storeLogger))
+                try PostgresStore(url: database.url, clock: clock, ids: ids, logger: PostgresTestDatabase.storeLogger),
+                url: database.url)
         }
         try await store.migrate()
         return store
+    }
+
+    /// A second store on the same data, as a second service instance sees it: on PostgreSQL its own
+    /// connection pool on the same database; in memory and on SQLite (one process) the same store.
+    func sibling(of store: any ServiceStore, clock: ManualClock) async throws -> any ServiceStore {
+        guard let running = store as? RunningPostgresStore, let url = running.url else { return store }
+        return RunningPostgresStore(
+            try PostgresStore(url: url, clock: clock, ids: TimeOrderedIDs(), logger: PostgresTestDatabase.storeLogger),
+            url: url)
     }
 }
 
@@ -53,7 +63,7 @@ extension String {
 
 /// A workspace with its pool, ready for ledger tests.
 struct Fixture {
-    let store: any CreditsStore
+    let store: any ServiceStore
     let clock: ManualClock
     let workspace: WorkspaceID
     let pool: WalletID

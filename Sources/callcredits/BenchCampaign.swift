@@ -1,0 +1,56 @@
+import ArgumentParser
+import CreditsCore
+import Foundation
+
+/// `callcredits bench campaign`: a campaign driven through the simulated carrier and the ledger as fast as
+/// the store goes (a fast clock, no real waiting); attempts per second, one JSON line last.
+struct BenchCampaign: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "campaign", abstract: "Attempts per second through the simulated carrier and the ledger.")
+
+    @Option(help: "Recipients.") var recipients = 20_000
+    @Option(help: "Phone numbers per recipient.") var numbers = 3
+    @Option(help: "Simultaneous lines.") var lines = 1_000
+    @Option(help: "Seed for the carrier.") var seed: UInt64 = 7
+    @Option(help: "Callbacks per call: every (ringing, in-progress, final) or final_only.")
+    var callbacks: String = CarrierCallbacks.every.rawValue
+    @Option(help: "SQLite file or postgres:// URL (default: a throwaway SQLite file).") var database: String?
+
+    func run() async throws {
+        guard let chosen = CarrierCallbacks(rawValue: callbacks) else {
+            throw ValidationError("callbacks must be every or final_only")
+        }
+        guard (1...Limits.csvRowsMax).contains(recipients), (1...20).contains(numbers),
+            (1...Limits.campaignLinesMax).contains(lines)
+        else { throw ValidationError("recipients, numbers or lines out of range") }
+        var scenario = CampaignScenario(recipients: recipients, numbers: numbers, seed: seed, lines: lines)
+        scenario.callbacks = chosen
+        let backend = database.map { $0.hasPrefix("postgres") ? "postgres" : "sqlite" } ?? "sqlite"
+        let figures = try await ScenarioStore.with(database: database) { store, clock in
+            let result = try await scenario.run(store: store, clock: clock, logger: ScenarioStore.quietLogger)
+            let attempts = try await CampaignScenario.attempts(store, result)
+            let dialed = attempts.filter { $0.dialedAt != nil }.count
+            let problems = try await store.verify()
+            print(
+                "\(attempts.count) attempts (\(dialed) dialed) in \(BenchFigures.rounded(result.seconds)) s, "
+                    + "campaign \(result.campaign.status.rawValue), verify: \(problems.isEmpty ? "clean" : "FAILED")")
+            return [
+                "bench": "campaign",
+                "backend": backend,
+                "recipients": recipients,
+                "numbers": numbers,
+                "lines": lines,
+                "callbacks": chosen.rawValue,
+                "attempts": attempts.count,
+                "attempts_dialed": dialed,
+                "seconds": BenchFigures.rounded(result.seconds, 3),
+                "attempts_per_s": BenchFigures.rounded(Double(attempts.count) / result.seconds, 0),
+                "dialed_per_s": BenchFigures.rounded(Double(dialed) / result.seconds, 0),
+                "runner_ticks": result.steps,
+                "completed": result.campaign.status == .completed,
+                "verify_clean": problems.isEmpty,
+            ] as [String: any Sendable]
+        }
+        try BenchFigures.printJSONLine(figures)
+    }
+}

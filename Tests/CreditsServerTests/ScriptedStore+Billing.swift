@@ -1,0 +1,67 @@
+import CreditsCore
+import CreditsStore
+import Foundation
+
+/// Forwards plans, subscriptions, resets, packages and purchases to the memory store; `billingSummary` can fail.
+extension ScriptedStore {
+    func putPlan(_ plan: Plan) async throws -> PlanWrite { try await inner.putPlan(plan) }
+    func plan(id: PlanID) async throws -> Plan? { try await inner.plan(id: id) }
+    func plans() async throws -> [Plan] { try await inner.plans() }
+    func createSubscription(_ new: NewSubscription) async throws -> Subscription {
+        try await inner.createSubscription(new)
+    }
+    func subscription(workspaceId: WorkspaceID) async throws -> Subscription? {
+        try await inner.subscription(workspaceId: workspaceId)
+    }
+    func changePlan(workspaceId: WorkspaceID, to planId: PlanID, timing: PlanChangeTiming) async throws
+        -> PlanChangeResult
+    {
+        try await inner.changePlan(workspaceId: workspaceId, to: planId, timing: timing)
+    }
+    func setSubscriptionStatus(workspaceId: WorkspaceID, _ status: SubscriptionStatus) async throws -> Subscription {
+        try await inner.setSubscriptionStatus(workspaceId: workspaceId, status)
+    }
+    func resetCycle(workspaceId: WorkspaceID) async throws -> CycleResetReport {
+        try await inner.resetCycle(workspaceId: workspaceId)
+    }
+    func resetDueCycles(limit: Int) async throws -> [CycleResetReport] { try await inner.resetDueCycles(limit: limit) }
+    func nextCycleResetDue() async throws -> Date? { try await inner.nextCycleResetDue() }
+    func billingSummary(workspaceId: WorkspaceID) async throws -> BillingSummary {
+        try check("billingSummary")
+        return try await inner.billingSummary(workspaceId: workspaceId)
+    }
+
+    func putPackage(_ package: CreditPackage) async throws -> PackageWrite { try await inner.putPackage(package) }
+    func package(id: PackageID) async throws -> CreditPackage? { try await inner.package(id: id) }
+    func packages(includeInactive: Bool) async throws -> [CreditPackage] {
+        try await inner.packages(includeInactive: includeInactive)
+    }
+    func createPurchase(_ new: NewPurchase) async throws -> PurchaseStart { try await inner.createPurchase(new) }
+    func attachCheckout(workspaceId: WorkspaceID, purchaseId: PurchaseID, checkoutId: String, checkoutURL: String?)
+        async throws -> Purchase
+    {
+        try await inner.attachCheckout(
+            workspaceId: workspaceId, purchaseId: purchaseId, checkoutId: checkoutId, checkoutURL: checkoutURL)
+    }
+    func completePurchase(workspaceId: WorkspaceID, purchaseId: PurchaseID, paymentReference: String?) async throws
+        -> PurchaseCompletion
+    {
+        try await inner.completePurchase(
+            workspaceId: workspaceId, purchaseId: purchaseId, paymentReference: paymentReference)
+    }
+    func refundPurchase(workspaceId: WorkspaceID, purchaseId: PurchaseID, refundedMinor: Int64, chargedMinor: Int64)
+        async throws -> PurchaseRefund
+    {
+        try await inner.refundPurchase(
+            workspaceId: workspaceId, purchaseId: purchaseId, refundedMinor: refundedMinor, chargedMinor: chargedMinor)
+    }
+    func purchase(workspaceId: WorkspaceID, id: PurchaseID) async throws -> Purchase? {
+        try await inner.purchase(workspaceId: workspaceId, id: id)
+    }
+    func purchase(provider: String, paymentReference: String) async throws -> Purchase? {
+        try await inner.purchase(provider: provider, paymentReference: paymentReference)
+    }
+    func purchases(workspaceId: WorkspaceID, limit: Int) async throws -> [Purchase] {
+        try await inner.purchases(workspaceId: workspaceId, limit: limit)
+    }
+}

@@ -23,7 +23,13 @@ struct Serve: AsyncParsableCommand {
         if let token, token.count < 16 {
             throw ValidationError("the admin token must be at least 16 characters")
         }
-        let configuration = ServerConfiguration(port: resolvedPort, adminToken: token)
+        var configuration = ServerConfiguration(port: resolvedPort, adminToken: token)
+        if let text = environment["CALLCREDITS_CARRIER_SEED"], !text.isEmpty {
+            guard let seed = UInt64(text) else {
+                throw ValidationError("CALLCREDITS_CARRIER_SEED must be a whole number, not \(text)")
+            }
+            configuration.carrierSeed = seed
+        }
         try await options.withStore { store in
             logger.info(
                 "serving",
@@ -31,6 +37,7 @@ struct Serve: AsyncParsableCommand {
                     "address": "http://127.0.0.1:\(resolvedPort)",
                     "database": "\(options.resolved.redactingPassword)",
                     "operatorRoutes": "\(token == nil ? "off (set CALLCREDITS_ADMIN_TOKEN)" : "on")",
+                    "telephony": "simulated carrier (no real calls are placed)",
                 ])
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()

@@ -186,6 +186,7 @@ public final class CampaignRunner: Service {
         } while cursor != nil
         var outcomes: [AttemptOutcome] = []
         var toStart: [CampaignRecipient] = []
+        let closed = try await attempts(campaign, active.filter { open[$0.attemptId] == nil })
         for recipient in active {
             if let attempt = open[recipient.attemptId] {
                 switch (campaign.status, attempt.status) {
@@ -198,9 +199,7 @@ public final class CampaignRunner: Service {
                     await telephony.hangUp(workspaceId: campaign.workspaceId, attemptId: attempt.id)
                 default: break
                 }
-            } else if let attempt = try await store.attempt(
-                workspaceId: campaign.workspaceId, attemptId: recipient.attemptId)
-            {
+            } else if let attempt = closed[recipient.attemptId] {
                 if attempt.status.isFinal { outcomes.append(Self.outcome(recipient, attempt)) }
             } else if campaign.status == .running {
                 toStart.append(recipient)  // claimed, never created: a runner stopped in between
@@ -234,15 +233,29 @@ public final class CampaignRunner: Service {
     private func endedAttempts(_ campaign: Campaign, _ recipients: [CampaignRecipient]) async throws
         -> [AttemptOutcome]
     {
-        var ended: [AttemptOutcome] = []
-        for recipient in recipients {
-            if let attempt = try await store.attempt(
-                workspaceId: campaign.workspaceId, attemptId: recipient.attemptId), attempt.status.isFinal
-            {
-                ended.append(Self.outcome(recipient, attempt))
+        let found = try await attempts(campaign, recipients)
+        return recipients.compactMap { recipient in
+            found[recipient.attemptId].flatMap { $0.status.isFinal ? Self.outcome(recipient, $0) : nil }
+        }
+    }
+
+    /// The recipients' open attempts that exist, read side by side (at most `dialsInParallelMax` at a time).
+    private func attempts(_ campaign: Campaign, _ recipients: [CampaignRecipient]) async throws
+        -> [AttemptID: CallAttempt]
+    {
+        var found: [AttemptID: CallAttempt] = [:]
+        for wave in stride(from: 0, to: recipients.count, by: Self.dialsInParallelMax) {
+            let ids = recipients[wave..<min(wave + Self.dialsInParallelMax, recipients.count)].map(\.attemptId)
+            try await withThrowingTaskGroup(of: CallAttempt?.self) { group in
+                for id in ids {
+                    group.addTask { try await self.store.attempt(workspaceId: campaign.workspaceId, attemptId: id) }
+                }
+                for try await attempt in group {
+                    if let attempt { found[attempt.id] = attempt }
+                }
             }
         }
-        return ended
+        return found
     }
 
     /// Claims pending recipients within pacing and cap and starts them, again while DNC numbers free lines.

@@ -10,7 +10,10 @@ struct BenchCampaign: AsyncParsableCommand {
 
     @Option(help: "Recipients.") var recipients = 20_000
     @Option(help: "Phone numbers per recipient.") var numbers = 3
-    @Option(help: "Simultaneous lines.") var lines = 1_000
+    @Option(help: "Simultaneous lines per campaign.") var lines = 1_000
+    @Option(help: "Campaigns side by side, each in its own workspace (the recipients shared out).")
+    var campaigns = 4
+    @Option(help: "Longest step of simulated time per runner tick, in seconds.") var stepSeconds = 30.0
     @Option(help: "Seed for the carrier.") var seed: UInt64 = 7
     @Option(help: "Callbacks per call: every (ringing, in-progress, final) or final_only.")
     var callbacks: String = CarrierCallbacks.every.rawValue
@@ -23,23 +26,33 @@ struct BenchCampaign: AsyncParsableCommand {
         guard (1...Limits.csvRowsMax).contains(recipients), (1...20).contains(numbers),
             (1...Limits.campaignLinesMax).contains(lines)
         else { throw ValidationError("recipients, numbers or lines out of range") }
-        var scenario = CampaignScenario(recipients: recipients, numbers: numbers, seed: seed, lines: lines)
+        guard (1...100).contains(campaigns), stepSeconds > 0 else {
+            throw ValidationError("campaigns must be 1…100 and the step positive")
+        }
+        var scenario = CampaignScenario(
+            recipients: recipients, numbers: numbers, seed: seed, lines: lines, campaigns: campaigns)
         scenario.callbacks = chosen
+        scenario.stepSeconds = stepSeconds
         let backend = database.map { $0.hasPrefix("postgres") ? "postgres" : "sqlite" } ?? "sqlite"
         let figures = try await ScenarioStore.with(database: database) { store, clock in
             let result = try await scenario.run(store: store, clock: clock, logger: ScenarioStore.quietLogger)
-            let attempts = try await CampaignScenario.attempts(store, result)
+            var attempts: [CallAttempt] = []
+            for launched in result.launched { attempts += try await CampaignScenario.attempts(store, launched) }
             let dialed = attempts.filter { $0.dialedAt != nil }.count
+            let completed = result.launched.allSatisfy { $0.campaign.status == .completed }
             let problems = try await store.verify()
             print(
                 "\(attempts.count) attempts (\(dialed) dialed) in \(BenchFigures.rounded(result.seconds)) s, "
-                    + "campaign \(result.campaign.status.rawValue), verify: \(problems.isEmpty ? "clean" : "FAILED")")
+                    + "\(result.launched.count) campaigns \(completed ? "completed" : "NOT completed"), "
+                    + "verify: \(problems.isEmpty ? "clean" : "FAILED")")
             return [
                 "bench": "campaign",
                 "backend": backend,
                 "recipients": recipients,
                 "numbers": numbers,
                 "lines": lines,
+                "campaigns": result.launched.count,
+                "step_seconds": stepSeconds,
                 "callbacks": chosen.rawValue,
                 "attempts": attempts.count,
                 "attempts_dialed": dialed,
@@ -47,7 +60,7 @@ struct BenchCampaign: AsyncParsableCommand {
                 "attempts_per_s": BenchFigures.rounded(Double(attempts.count) / result.seconds, 0),
                 "dialed_per_s": BenchFigures.rounded(Double(dialed) / result.seconds, 0),
                 "runner_ticks": result.steps,
-                "completed": result.campaign.status == .completed,
+                "completed": completed,
                 "verify_clean": problems.isEmpty,
             ] as [String: any Sendable]
         }

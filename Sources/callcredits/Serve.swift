@@ -24,7 +24,13 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("the admin token must be at least 16 characters")
         }
         let stripe = try Self.stripeConfiguration(environment)
-        let configuration = ServerConfiguration(port: resolvedPort, adminToken: token, stripe: stripe)
+        var configuration = ServerConfiguration(port: resolvedPort, adminToken: token, stripe: stripe)
+        if let text = environment["CALLCREDITS_CARRIER_SEED"], !text.isEmpty {
+            guard let seed = UInt64(text) else {
+                throw ValidationError("CALLCREDITS_CARRIER_SEED must be a whole number, not \(text)")
+            }
+            configuration.carrierSeed = seed
+        }
         try await options.withStore { store in
             logger.info(
                 "serving",
@@ -33,6 +39,7 @@ struct Serve: AsyncParsableCommand {
                     "database": "\(options.resolved.redactingPassword)",
                     "operatorRoutes": "\(token == nil ? "off (set CALLCREDITS_ADMIN_TOKEN)" : "on")",
                     "payments": "\(stripe == nil ? "built-in (confirms at once)" : "stripe")",
+                    "telephony": "simulated carrier (no real calls are placed)",
                 ])
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()

@@ -31,17 +31,18 @@ struct Simulate: AsyncParsableCommand {
         print("simulate: \(recipients) recipients, \(numbers) numbers each, seed \(seed), \(lines) lines")
         let passed = try await ScenarioStore.with(database: database) { store, clock in
             let result = try await scenario.run(store: store, clock: clock, logger: ScenarioStore.quietLogger)
-            return try await Self.report(store, result)
+            print(
+                "\(result.steps) runner ticks, \(Self.formatDuration(result.simulatedSeconds)) simulated in "
+                    + "\(String(format: "%.1f", result.seconds)) s")
+            return try await Self.report(store, result.launched[0])
         }
         if !passed { throw ExitCode(1) }
     }
 
     /// Prints attempts and credits per status and the ledger check; true when the check passes.
-    static func report(_ store: any ServiceStore, _ result: CampaignScenario.Result) async throws -> Bool {
+    static func report(_ store: any ServiceStore, _ result: CampaignScenario.Launched) async throws -> Bool {
         let campaign = result.campaign
-        print(
-            "campaign \(campaign.id): \(campaign.status.rawValue) after \(result.steps) runner ticks, "
-                + "\(formatDuration(result.simulatedSeconds)) simulated in \(String(format: "%.1f", result.seconds)) s")
+        print("campaign \(campaign.id): \(campaign.status.rawValue)")
         let attempts = try await CampaignScenario.attempts(store, result)
         var counts: [AttemptStatus: (attempts: Int, credits: Int64)] = [:]
         for attempt in attempts {
@@ -86,7 +87,7 @@ struct Simulate: AsyncParsableCommand {
     }
 
     /// Credits the ledger captured from the campaign's wallet, read from its entries.
-    static func capturedCredits(_ store: any ServiceStore, _ result: CampaignScenario.Result) async throws -> Int64 {
+    static func capturedCredits(_ store: any ServiceStore, _ result: CampaignScenario.Launched) async throws -> Int64 {
         var captured: Int64 = 0
         var cursor: EntryID?
         repeat {

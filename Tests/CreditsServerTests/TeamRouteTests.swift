@@ -108,17 +108,23 @@ struct TeamRouteTests {
                 .post, "/v1/purchases", token: owner.secret, json: #"{"packageId": "small"}"#,
                 headers: [.idempotencyKey: "buy-1"])
             #expect(bought.status == .created)
+            let purchaseId = try decode(PurchaseView.self, bought).purchase.id
+            let refunded = try await client.send(
+                .post, "/v1/workspaces/\(owner.id)/purchases/\(purchaseId)/refund", token: adminToken, json: "{}")
+            #expect(refunded.status == .ok)
             let page = try decode(AuditPage.self, try await client.send(.get, "/v1/team/audit", token: owner.secret))
             #expect(
                 page.events.map(\.action) == [
-                    .purchaseCreated, .subscriptionStatusChanged, .planChanged, .subscriptionCreated,
+                    .purchaseRefunded, .purchaseCreated, .subscriptionStatusChanged, .planChanged,
+                    .subscriptionCreated,
                 ])
-            #expect(page.events[1].before == ["status": .text("active")])
-            #expect(page.events[1].after == ["status": .text("past_due")])
-            #expect(page.events[2].actor == AuditEvent.operatorActor)
+            #expect(page.events[0].subject == purchaseId && page.events[0].after?["takenBack"] == .number(10))
+            #expect(page.events[2].before == ["status": .text("active")])
+            #expect(page.events[2].after == ["status": .text("past_due")])
+            #expect(page.events[3].actor == AuditEvent.operatorActor)
             #expect(
-                page.events[2].before?["planId"] == .text("basic") && page.events[2].after?["planId"] == .text("pro"))
-            #expect(page.events[0].after?["credits"] == .number(10))
+                page.events[3].before?["planId"] == .text("basic") && page.events[3].after?["planId"] == .text("pro"))
+            #expect(page.events[1].after?["credits"] == .number(10))
         }
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -5,6 +6,7 @@ import GRDBSQLite
 enum SQLValue {
     case text(String)
     case integer(Int64)
+    case blob(Data)
     case null
 
     static func text(_ value: String?) -> SQLValue { value.map(SQLValue.text) ?? .null }
@@ -92,7 +94,10 @@ enum RawStatement {
     /// SQLite copies bound text at once (SQLITE_TRANSIENT), so the Swift string may go away.
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+    /// Resets first: GRDB leaves a statement it ran to completion un-reset, and the same cached statement (same SQL
+    /// text) may be run by GRDB on one path and here on another; binding a stepped statement is SQLITE_MISUSE.
     private static func bind(_ handle: OpaquePointer, _ values: [SQLValue]) throws {
+        sqlite3_reset(handle)
         precondition(Int(sqlite3_bind_parameter_count(handle)) == values.count, "wrong number of SQL arguments")
         for (offset, value) in values.enumerated() {
             let index = Int32(offset + 1)
@@ -100,6 +105,13 @@ enum RawStatement {
             switch value {
             case .text(let text): code = sqlite3_bind_text(handle, index, text, -1, transient)
             case .integer(let number): code = sqlite3_bind_int64(handle, index, number)
+            case .blob(let data):
+                code = data.withUnsafeBytes { bytes in
+                    // A zero-length blob still needs a non-null pointer to be a blob, not NULL.
+                    sqlite3_bind_blob(
+                        handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count),
+                        transient)
+                }
             case .null: code = sqlite3_bind_null(handle, index)
             }
             guard code == SQLITE_OK else {

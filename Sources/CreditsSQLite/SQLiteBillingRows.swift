@@ -140,15 +140,16 @@ enum SQLiteBillingRows {
     /// The key is UNIQUE: a second grant for the same key fails the transaction.
     static func recordGrant(_ command: CreditCommand?, _ result: CreditResult?, now: Date, _ db: Database) throws {
         guard let command, let result else { return }
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO idempotency_keys (workspace_id, key, fingerprint, result, created_at)
-                VALUES (?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            command.workspaceId, command.idempotencyKey, command.fingerprint, try JSONEncoder.ledger.encode(result),
-            now.millisecondsSince1970,
-        ])
+        try RawStatement.execute(
+            db.cachedStatement(
+                sql: """
+                    INSERT INTO idempotency_keys (workspace_id, key, fingerprint, result, created_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """),
+            [
+                .text(command.workspaceId), .text(command.idempotencyKey), .text(command.fingerprint),
+                .blob(try JSONEncoder.ledger.encode(result)), .integer(now.millisecondsSince1970),
+            ])
     }
 
     static func update(_ purchase: Purchase, _ db: Database) throws {

@@ -5,7 +5,7 @@ import Foundation
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure the service's speed; each prints one JSON line last.",
-        subcommands: [BenchLedger.self, BenchPreflight.self, BenchCampaign.self, BenchReset.self])
+        subcommands: [BenchLedger.self, BenchPreflight.self, BenchCampaign.self, BenchReset.self, BenchUsage.self])
 }
 
 /// Figures shared by the benchmarks.

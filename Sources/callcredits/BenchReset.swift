@@ -69,9 +69,12 @@ struct BenchReset: AsyncParsableCommand {
 
         let boundary = try require(try await store.nextCycleResetDue(), "no reset is due")
         clock.set(boundary.addingTimeInterval(1))
+        let loadBefore = BenchFigures.loadAverage()
+        let cpuBefore = BenchFigures.cpuSeconds()
         let resetStart = ContinuousClock.now
         let reports = try await scheduler.runOnce()
         let resetSeconds = BenchFigures.seconds(ContinuousClock.now - resetStart)
+        let resetCPUSeconds = BenchFigures.cpuSeconds() - cpuBefore
         let resets = reports.filter { $0.outcome == .reset && $0.cycle.index == 1 }.count
         print("cycle 1: \(resets) resets (expire + grant) in \(BenchFigures.rounded(resetSeconds))s")
         let again = try await scheduler.runOnce()
@@ -86,6 +89,10 @@ struct BenchReset: AsyncParsableCommand {
             "setup_s": BenchFigures.rounded(setupSeconds),
             "first_grant_s": BenchFigures.rounded(firstSeconds, 3),
             "reset_s": BenchFigures.rounded(resetSeconds, 3),
+            "reset_cpu_s": BenchFigures.rounded(resetCPUSeconds, 3),
+            "load_avg_before": loadBefore,
+            "load_avg_after": BenchFigures.loadAverage(),
+            "cpu_s": BenchFigures.rounded(BenchFigures.cpuSeconds()),
             "resets": resets,
             "resets_per_s": BenchFigures.rounded(Double(resets) / resetSeconds, 0),
             "expired_credits": reports.reduce(0) { $0 + $1.expired.count },

@@ -134,6 +134,36 @@ enum SQLiteRows {
 
     // MARK: Writing a change
 
+    /// Writes a new hold's change, inserting the hold first and only if its attempt has none yet. Returns false,
+    /// having written nothing, when the attempt already has a hold.
+    static func insertHoldFirst(_ change: LedgerChange, _ db: Database) throws -> Bool {
+        var rest = change
+        for hold in change.insertedHolds {
+            try RawStatement.execute(
+                db.cachedStatement(
+                    sql: """
+                        INSERT INTO holds (id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at,
+                                           expires_at, ended_at, release_reason, needs_reconciliation)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (workspace_id, attempt_id) DO NOTHING
+                        """),
+                holdValues(hold))
+            guard db.changesCount == 1 else { return false }
+        }
+        rest.insertedHolds = []
+        try apply(rest, db)
+        return true
+    }
+
+    private static func holdValues(_ hold: Hold) -> [SQLValue] {
+        [
+            .text(hold.id), .text(hold.workspaceId), .text(hold.walletId), .text(hold.lotId),
+            .text(hold.attemptId), .text(hold.state.rawValue), .integer(hold.createdAt.millisecondsSince1970),
+            .integer(hold.expiresAt.millisecondsSince1970), .integer(hold.endedAt?.millisecondsSince1970),
+            .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
+        ]
+    }
+
     /// Writes what the core decided, in the caller's transaction.
     static func apply(_ change: LedgerChange, _ db: Database) throws {
         for lot in change.insertedLots {
@@ -164,12 +194,7 @@ enum SQLiteRows {
                                            expires_at, ended_at, release_reason, needs_reconciliation)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """),
-                [
-                    .text(hold.id), .text(hold.workspaceId), .text(hold.walletId), .text(hold.lotId),
-                    .text(hold.attemptId), .text(hold.state.rawValue), .integer(hold.createdAt.millisecondsSince1970),
-                    .integer(hold.expiresAt.millisecondsSince1970), .integer(hold.endedAt?.millisecondsSince1970),
-                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
-                ])
+                holdValues(hold))
         }
         for hold in change.updatedHolds {
             try RawStatement.execute(
@@ -177,11 +202,12 @@ enum SQLiteRows {
                     sql: """
                         UPDATE holds SET lot_id = ?, state = ?, ended_at = ?, release_reason = ?,
                                          needs_reconciliation = ?
-                        WHERE id = ?
+                        WHERE workspace_id = ? AND attempt_id = ?
                         """),
                 [
                     .text(hold.lotId), .text(hold.state.rawValue), .integer(hold.endedAt?.millisecondsSince1970),
-                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0), .text(hold.id),
+                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
+                    .text(hold.workspaceId), .text(hold.attemptId),
                 ])
         }
         for entry in change.entries {

@@ -103,6 +103,8 @@ enum SQLiteSchema {
         registerCampaigns(&migrator)
         SQLiteBillingSchema.register(in: &migrator)
         registerNotifications(&migrator)
+        registerTeams(&migrator)
+        // "007_portal" comes here with the portal.
         registerLeanLedger(&migrator)
         return migrator
     }

@@ -18,14 +18,15 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/packages`: the packages on sale.
-    func listPackages(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listPackages(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         try JSONResponse.make(PackageList(packages: try await store.packages(includeInactive: false)))
     }
 
     /// `POST /v1/purchases` `{packageId}` with an `Idempotency-Key`: buys a package for the pool. The built-in
     /// provider confirms at once (201 with the lot); Stripe answers 201 with the purchase pending and its
     /// `checkoutURL`, and confirms through the webhook. A repeat answers 200 with the purchase as it is now.
-    func createPurchase(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func createPurchase(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         guard let idempotencyKey = request.headers[.idempotencyKey], !idempotencyKey.isEmpty else {
             throw LedgerRefusal.invalid("the Idempotency-Key header is required")
         }
@@ -34,6 +35,14 @@ extension CreditsAPI {
             NewPurchase(
                 workspaceId: key.workspaceId, packageId: body.packageId, provider: payments.name,
                 idempotencyKey: idempotencyKey))
+        if !started.replayed {
+            try await recordAudit(
+                key.workspaceId, actor: key.personId, .purchaseCreated, subject: started.purchase.id, before: nil,
+                after: [
+                    "packageId": .text(started.purchase.packageId), "credits": .credits(started.purchase.credits),
+                    "status": .text(started.purchase.status.rawValue),
+                ])
+        }
         var view = PurchaseView(purchase: started.purchase, lot: nil)
         if started.purchase.status == .pending, started.purchase.checkoutId == nil {
             view = try await checkout(started.purchase, context: context)
@@ -48,7 +57,8 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/purchases?limit=`: the workspace's purchases, newest first.
-    func listPurchases(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listPurchases(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         var limit = Limits.pageSizeDefault
         if let text = request.uri.queryParameters.get("limit") {
             guard let value = Int(text) else { throw APIError.badRequest("limit must be an integer") }
@@ -59,7 +69,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/purchases/{purchaseId}`.
-    func getPurchase(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func getPurchase(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let purchaseId = try parameter("purchaseId", context)
         try Limits.checkIdentifier(purchaseId, field: "purchaseId")
         guard let purchase = try await store.purchase(workspaceId: key.workspaceId, id: purchaseId) else {
@@ -88,6 +98,13 @@ extension CreditsAPI {
             workspaceId: workspaceId, purchaseId: purchaseId, refundedMinor: body?.amountMinor ?? charged,
             chargedMinor: charged)
         if !refund.replayed {
+            try await recordAudit(
+                workspaceId, actor: AuditEvent.operatorActor, .purchaseRefunded, subject: purchaseId,
+                before: ["status": .text(purchase.status.rawValue)],
+                after: [
+                    "refundedMinor": .number(body?.amountMinor ?? charged), "takenBack": .credits(refund.takenBack),
+                    "alreadySpent": .credits(refund.alreadySpent),
+                ])
             context.logger.info(
                 "purchase refunded",
                 metadata: [

@@ -96,6 +96,26 @@ enum SQLiteRows {
         throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
     }
 
+    private static let spendableLotsAndHoldSQL = """
+        SELECT \(lotColumns), EXISTS (SELECT 1 FROM holds WHERE workspace_id = ? AND attempt_id = ?)
+        FROM lots WHERE wallet_id = ? AND remaining > 0
+        """
+
+    /// The wallet's spendable lots and whether `attemptId` already has a hold, in one statement (a hold's
+    /// common case: new attempt, credits left). With no spendable lot the second answer is false: ask again.
+    static func spendableLots(
+        _ db: Database, walletId: WalletID, workspaceId: WorkspaceID, attemptId: AttemptID
+    ) throws -> (lots: [Lot], attemptHasHold: Bool) {
+        var attemptHasHold = false
+        let lots = try RawStatement.query(
+            db.cachedStatement(sql: spendableLotsAndHoldSQL), [.text(workspaceId), .text(attemptId), .text(walletId)]
+        ) { row in
+            attemptHasHold = attemptHasHold || row.integer(11) != 0
+            return lot(row)
+        }
+        return (lots, attemptHasHold)
+    }
+
     static func spendableLots(_ db: Database, walletId: WalletID) throws -> [Lot] {
         let statement = try db.cachedStatement(sql: spendableLotsSQL)
         return try RawStatement.query(statement, [.text(walletId)], lot)
@@ -134,27 +154,6 @@ enum SQLiteRows {
     }
 
     // MARK: Writing a change
-
-    /// Writes a new hold's change, inserting the hold first and only if its attempt has none yet. Returns false,
-    /// having written nothing, when the attempt already has a hold.
-    static func insertHoldFirst(_ change: LedgerChange, _ db: Database) throws -> Bool {
-        var rest = change
-        for hold in change.insertedHolds {
-            try RawStatement.execute(
-                db.cachedStatement(
-                    sql: """
-                        INSERT INTO holds (id, workspace_id, wallet_id, lot_id, attempt_id, state, created_at,
-                                           expires_at, ended_at, release_reason, needs_reconciliation)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (workspace_id, attempt_id) DO NOTHING
-                        """),
-                holdValues(hold))
-            guard db.changesCount == 1 else { return false }
-        }
-        rest.insertedHolds = []
-        try apply(rest, db)
-        return true
-    }
 
     private static func holdValues(_ hold: Hold) -> [SQLValue] {
         [

@@ -36,7 +36,7 @@ extension SQLiteSchema {
                                ended_at, release_reason, needs_reconciliation FROM holds;
                     DROP TABLE holds;
                     ALTER TABLE holds_lean RENAME TO holds;
-                    CREATE INDEX holds_open ON holds(expires_at) WHERE state = 'held';
+                    CREATE INDEX holds_open ON holds(expires_at, id) WHERE state = 'held';
 
                     CREATE TABLE entries_lean (
                         id TEXT PRIMARY KEY,

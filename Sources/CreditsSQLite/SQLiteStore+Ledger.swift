@@ -46,28 +46,17 @@ extension SQLiteStore {
         return try await groupWriter.write { db in
             let wallet = try SQLiteRows.wallet(
                 db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
-            // Optimistic: most holds are for a new attempt, so decide as if none exists and let the hold's key
-            // (workspace, attempt) say otherwise; a repeat reads the existing hold and writes nothing.
-            func replay() throws -> HoldResult {
-                let existing = try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId)
-                return try Ledger.hold(
-                    command, wallet: wallet, existing: existing, lots: [], now: clock.now(), ids: ids
-                ).0
-            }
-            let lots = try SQLiteRows.spendableLots(db, walletId: wallet.id)
-            let decided: (HoldResult, LedgerChange)
-            do {
-                decided = try Ledger.hold(
-                    command, wallet: wallet, existing: nil, lots: lots, now: clock.now(), ids: ids)
-            } catch let refusal {
-                // Out of credits now, but a repeat of an earlier hold still returns that hold.
-                if try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId) != nil {
-                    return try replay()
-                }
-                throw refusal
-            }
-            guard try SQLiteRows.insertHoldFirst(decided.1, db) else { return try replay() }
-            return decided.0
+            // One read: the wallet's spendable lots, each row also saying whether the attempt already has a hold.
+            let (lots, attemptHasHold) = try SQLiteRows.spendableLots(
+                db, walletId: wallet.id, workspaceId: command.workspaceId, attemptId: command.attemptId)
+            let existing =
+                attemptHasHold || lots.isEmpty
+                ? try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId) : nil
+            let (result, change) = try Ledger.hold(
+                command, wallet: wallet, existing: existing, lots: existing == nil ? lots : [], now: clock.now(),
+                ids: ids)
+            try SQLiteRows.apply(change, db)
+            return result
         }
     }
 
@@ -162,7 +151,7 @@ extension SQLiteStore {
             let due = try db.rows(
                 """
                 SELECT \(SQLiteRows.holdColumns) FROM holds
-                WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?
+                WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?
                 """, [.integer(now.millisecondsSince1970), .integer(Int64(limit))], SQLiteRows.hold)
             var released: [Hold] = []
             for hold in due {

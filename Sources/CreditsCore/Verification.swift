@@ -14,7 +14,9 @@ public struct Discrepancy: Hashable, Sendable, Codable, CustomStringConvertible 
 }
 
 /// Recomputes every lot and hold from the immutable entries and reports what disagrees.
-/// Lots and holds are caches of the entries; the entries are the truth.
+/// Lots and holds are caches of the entries; the entries are the truth. The references between them
+/// (entry → lot and hold, hold → lot, all in one wallet and workspace) are checked here rather than by
+/// foreign keys on every write of the hot tables.
 public enum Verification {
     public static func check(lots: [Lot], holds: [Hold], entries: [LedgerEntry]) -> [Discrepancy] {
         var problems: [Discrepancy] = []
@@ -70,7 +72,28 @@ public enum Verification {
                 problems.append(Discrepancy(subject: "lot \(lot.id)", problem: "has a negative balance"))
             }
         }
+        let holdIds = Set(holds.map(\.id))
+        for (holdId, named) in byHold.sorted(by: { $0.key < $1.key }) where !holdIds.contains(holdId) {
+            for entry in named {
+                problems.append(Discrepancy(subject: "entry \(entry.id)", problem: "names missing hold \(holdId)"))
+            }
+        }
         for hold in holds.sorted(by: { $0.id < $1.id }) {
+            if let lotId = hold.lotId {
+                if let lot = lotsById[lotId] {
+                    if lot.walletId != hold.walletId || lot.workspaceId != hold.workspaceId {
+                        problems.append(
+                            Discrepancy(
+                                subject: "hold \(hold.id) (attempt \(hold.attemptId))",
+                                problem: "wallet differs from its lot's"))
+                    }
+                } else {
+                    problems.append(
+                        Discrepancy(
+                            subject: "hold \(hold.id) (attempt \(hold.attemptId))",
+                            problem: "names missing lot \(lotId)"))
+                }
+            }
             let kinds = (byHold[hold.id] ?? []).map(\.kind)
             if let problem = holdProblem(hold, kinds: kinds) {
                 problems.append(Discrepancy(subject: "hold \(hold.id) (attempt \(hold.attemptId))", problem: problem))

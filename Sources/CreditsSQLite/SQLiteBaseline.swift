@@ -65,8 +65,11 @@ public enum SQLiteBaseline {
                     try RawStatement.execute(
                         db.cachedStatement(sql: "UPDATE lots SET held = held - 1 WHERE id = ?"), [.text(lot)])
                     try RawStatement.execute(
-                        db.cachedStatement(sql: "UPDATE holds SET state = 'captured', ended_at = ? WHERE id = ?"),
-                        [.integer(now), .text(hold.id)])
+                        db.cachedStatement(
+                            sql: """
+                                UPDATE holds SET state = 'captured', ended_at = ? WHERE workspace_id = ? AND attempt_id = ?
+                                """),
+                        [.integer(now), .text(workspace), .text(hold.attempt)])
                     try insertEntry(db, kind: "capture", ids.next(.entry), workspace, wallet, lot, hold, now)
                 }
                 try RawStatement.execute(db.cachedStatement(sql: "COMMIT"))

@@ -96,6 +96,26 @@ enum SQLiteRows {
         throw LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace")
     }
 
+    private static let spendableLotsAndHoldSQL = """
+        SELECT \(lotColumns), EXISTS (SELECT 1 FROM holds WHERE workspace_id = ? AND attempt_id = ?)
+        FROM lots WHERE wallet_id = ? AND remaining > 0
+        """
+
+    /// The wallet's spendable lots and whether `attemptId` already has a hold, in one statement (a hold's
+    /// common case: new attempt, credits left). With no spendable lot the second answer is false: ask again.
+    static func spendableLots(
+        _ db: Database, walletId: WalletID, workspaceId: WorkspaceID, attemptId: AttemptID
+    ) throws -> (lots: [Lot], attemptHasHold: Bool) {
+        var attemptHasHold = false
+        let lots = try RawStatement.query(
+            db.cachedStatement(sql: spendableLotsAndHoldSQL), [.text(workspaceId), .text(attemptId), .text(walletId)]
+        ) { row in
+            attemptHasHold = attemptHasHold || row.integer(11) != 0
+            return lot(row)
+        }
+        return (lots, attemptHasHold)
+    }
+
     static func spendableLots(_ db: Database, walletId: WalletID) throws -> [Lot] {
         let statement = try db.cachedStatement(sql: spendableLotsSQL)
         return try RawStatement.query(statement, [.text(walletId)], lot)
@@ -135,6 +155,15 @@ enum SQLiteRows {
 
     // MARK: Writing a change
 
+    private static func holdValues(_ hold: Hold) -> [SQLValue] {
+        [
+            .text(hold.id), .text(hold.workspaceId), .text(hold.walletId), .text(hold.lotId),
+            .text(hold.attemptId), .text(hold.state.rawValue), .integer(hold.createdAt.millisecondsSince1970),
+            .integer(hold.expiresAt.millisecondsSince1970), .integer(hold.endedAt?.millisecondsSince1970),
+            .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
+        ]
+    }
+
     /// Writes what the core decided, in the caller's transaction.
     static func apply(_ change: LedgerChange, _ db: Database) throws {
         for lot in change.insertedLots {
@@ -165,12 +194,7 @@ enum SQLiteRows {
                                            expires_at, ended_at, release_reason, needs_reconciliation)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """),
-                [
-                    .text(hold.id), .text(hold.workspaceId), .text(hold.walletId), .text(hold.lotId),
-                    .text(hold.attemptId), .text(hold.state.rawValue), .integer(hold.createdAt.millisecondsSince1970),
-                    .integer(hold.expiresAt.millisecondsSince1970), .integer(hold.endedAt?.millisecondsSince1970),
-                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
-                ])
+                holdValues(hold))
         }
         for hold in change.updatedHolds {
             try RawStatement.execute(
@@ -178,11 +202,12 @@ enum SQLiteRows {
                     sql: """
                         UPDATE holds SET lot_id = ?, state = ?, ended_at = ?, release_reason = ?,
                                          needs_reconciliation = ?
-                        WHERE id = ?
+                        WHERE workspace_id = ? AND attempt_id = ?
                         """),
                 [
                     .text(hold.lotId), .text(hold.state.rawValue), .integer(hold.endedAt?.millisecondsSince1970),
-                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0), .text(hold.id),
+                    .text(hold.releaseReason?.rawValue), .integer(hold.needsReconciliation ? 1 : 0),
+                    .text(hold.workspaceId), .text(hold.attemptId),
                 ])
         }
         for entry in change.entries {

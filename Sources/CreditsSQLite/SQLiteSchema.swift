@@ -104,6 +104,8 @@ enum SQLiteSchema {
         SQLiteBillingSchema.register(in: &migrator)
         registerNotifications(&migrator)
         registerTeams(&migrator)
+        // "007_portal" comes here with the portal.
+        registerLeanLedger(&migrator)
         return migrator
     }
 }

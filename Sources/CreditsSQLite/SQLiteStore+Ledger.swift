@@ -46,10 +46,15 @@ extension SQLiteStore {
         return try await groupWriter.write { db in
             let wallet = try SQLiteRows.wallet(
                 db, workspaceId: command.workspaceId, walletId: command.walletId, cache: wallets)
-            let existing = try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId)
-            let lots = existing == nil ? try SQLiteRows.spendableLots(db, walletId: wallet.id) : []
+            // One read: the wallet's spendable lots, each row also saying whether the attempt already has a hold.
+            let (lots, attemptHasHold) = try SQLiteRows.spendableLots(
+                db, walletId: wallet.id, workspaceId: command.workspaceId, attemptId: command.attemptId)
+            let existing =
+                attemptHasHold || lots.isEmpty
+                ? try SQLiteRows.hold(db, workspaceId: command.workspaceId, attemptId: command.attemptId) : nil
             let (result, change) = try Ledger.hold(
-                command, wallet: wallet, existing: existing, lots: lots, now: clock.now(), ids: ids)
+                command, wallet: wallet, existing: existing, lots: existing == nil ? lots : [], now: clock.now(),
+                ids: ids)
             try SQLiteRows.apply(change, db)
             return result
         }
@@ -146,7 +151,7 @@ extension SQLiteStore {
             let due = try db.rows(
                 """
                 SELECT \(SQLiteRows.holdColumns) FROM holds
-                WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at LIMIT ?
+                WHERE state = 'held' AND expires_at <= ? ORDER BY expires_at, id LIMIT ?
                 """, [.integer(now.millisecondsSince1970), .integer(Int64(limit))], SQLiteRows.hold)
             var released: [Hold] = []
             for hold in due {

@@ -84,6 +84,36 @@ struct LedgerRulesTests {
         #expect(Verification.check(lots: [grant.lot!], holds: [], entries: []).count == 2)
     }
 
+    @Test("verification finds entries and holds naming rows that do not exist or belong to another wallet")
+    func verificationFindsDanglingReferences() throws {
+        let lot = lot("l", remaining: 1)
+        let (result, change) = try Ledger.hold(
+            HoldCommand(workspaceId: "ws_1", walletId: "wal_pool", attemptId: "a"), wallet: pool, existing: nil,
+            lots: [lot], now: now, ids: ids)
+        let hold = try #require(result.hold)
+        let grant = LedgerEntry(
+            id: "e_grant", workspaceId: "ws_1", walletId: "wal_pool", lotId: "l", kind: .grant, amount: 1,
+            reason: "", createdAt: now)
+        var held = lot
+        held.remaining = .zero
+        held.held = 1
+        #expect(Verification.check(lots: [held], holds: [hold], entries: [grant] + change.entries).isEmpty)
+        // The hold's row is gone: its entry names a missing hold.
+        let withoutHold = Verification.check(lots: [held], holds: [], entries: [grant] + change.entries)
+        #expect(withoutHold.map(\.problem) == ["names missing hold \(hold.id)"])
+        // The hold names a lot that does not exist, or one of another wallet.
+        var dangling = hold
+        dangling.lotId = "l_missing"
+        #expect(
+            Verification.check(lots: [held], holds: [dangling], entries: [grant] + change.entries).map(\.problem)
+                == ["names missing lot l_missing"])
+        var foreign = hold
+        foreign.walletId = member.id
+        #expect(
+            Verification.check(lots: [held], holds: [foreign], entries: [grant] + change.entries).map(\.problem)
+                == ["wallet differs from its lot's"])
+    }
+
     @Test("a credit command refuses zero, oversized amounts and debits that are not adjustments")
     func creditValidation() {
         func code(_ amount: Credits, _ source: LotSource = .adjustment) -> RefusalCode? {

@@ -179,5 +179,6 @@ extension PostgresStore {
         campaignsMigration,
         billingMigration,
         notificationsMigration,
+        portalMigration,
     ]
 }

@@ -24,6 +24,8 @@ public actor MemoryStore: CreditsStore {
     var campaignTables = CampaignTables()
     /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
     var notifications = MemoryNotificationTables()
+    /// Portal sign-ins and sessions (MemoryStore+Portal.swift).
+    var portal = MemoryPortalTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

@@ -49,12 +49,13 @@ struct Serve: AsyncParsableCommand {
                 try await DemoWorkspace.create(
                     store: store, clock: clock, passwordCost: configuration.portal.passwordCost, logger: logger)
             }
-            print(
+            // Written unbuffered: standard output may be a file or a pipe, read before the server stops.
+            var lines = [
                 "demo workspace \(signIns.workspaceId) \(signIns.created ? "created" : "exists already"): open "
-                    + "http://127.0.0.1:\(resolvedPort)/portal and sign in as")
-            for person in signIns.people {
-                print("  \(person.role): \(person.email) / \(person.password)")
-            }
+                    + "http://127.0.0.1:\(resolvedPort)/portal and sign in as"
+            ]
+            for person in signIns.people { lines.append("  \(person.role): \(person.email) / \(person.password)") }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await options.withStore { store in
             if !demo, try await store.portalCredentialCount() == 0 {

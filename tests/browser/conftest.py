@@ -14,6 +14,8 @@ import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BINARY = os.environ.get("CALLCREDITS_BIN", str(ROOT / ".build" / "debug" / "callcredits"))
@@ -116,8 +118,24 @@ def sign_in(driver, portal: Portal, email: str, password: str) -> None:
     driver.get(portal.url + "/portal/sign-in")
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    click(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
     assert driver.current_url.endswith("/portal/billing"), driver.current_url
+
+
+def click(driver, element) -> None:
+    """Clicks and waits for the next page to load (every form and link here loads a page)."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def keys(driver, element, *text) -> None:
+    """Types into a field, the last key submitting its form, and waits for the next page."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.send_keys(*text)
+    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def number(text: str) -> int:

@@ -5,7 +5,7 @@ import tempfile
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import OWNER, number, screenshot, sign_in
+from conftest import OWNER, click, keys, number, screenshot, sign_in
 
 
 def test_billing_page_figures_match_the_api(portal, browser):
@@ -25,9 +25,9 @@ def test_billing_page_figures_match_the_api(portal, browser):
 def test_a_purchase_raises_the_balance(portal, browser):
     sign_in(browser, portal, *OWNER)
     before = portal.billing()["available"]
-    browser.find_element(By.ID, "buy-credits").click()
+    click(browser, browser.find_element(By.ID, "buy-credits"))
     assert browser.current_url.endswith("/portal/buy")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Buy 500 credits']").click()
+    click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Buy 500 credits']"))
     assert "/portal/buy/" in browser.current_url
     assert browser.find_element(By.ID, "purchase-status").text == "completed"
     assert number(browser.find_element(By.ID, "available").text) == before + 500
@@ -40,7 +40,7 @@ def test_a_send_step_with_a_shortfall_warns_and_needs_the_acknowledgement(portal
     sign_in(browser, portal, *OWNER)
     available = portal.billing()["available"]
     browser.get(portal.url + "/portal/campaigns")
-    browser.find_element(By.ID, "campaign-name").send_keys("Too big", Keys.ENTER)
+    keys(browser, browser.find_element(By.ID, "campaign-name"), "Too big", Keys.ENTER)
     assert "/portal/campaigns/" in browser.current_url
     recipients = available // 3 + 50
     with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False) as file:
@@ -51,7 +51,7 @@ def test_a_send_step_with_a_shortfall_warns_and_needs_the_acknowledgement(portal
         path = file.name
     try:
         browser.find_element(By.ID, "recipients-file").send_keys(path)
-        browser.find_element(By.XPATH, "//button[normalize-space()='Upload']").click()
+        click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Upload']"))
     finally:
         os.unlink(path)
     assert "rows rejected" in browser.find_element(By.ID, "upload-summary").text
@@ -59,23 +59,23 @@ def test_a_send_step_with_a_shortfall_warns_and_needs_the_acknowledgement(portal
     warning = browser.find_element(By.ID, "shortfall-warning")
     assert number(browser.find_element(By.ID, "send-shortfall").text) > 0
     assert warning.find_element(By.LINK_TEXT, "Buy credits").get_attribute("href").endswith("/portal/buy")
-    browser.find_element(By.ID, "launch").click()
+    click(browser, browser.find_element(By.ID, "launch"))
     assert "Tick the acknowledgement" in browser.find_element(By.ID, "campaign-error").text
     assert browser.find_element(By.ID, "campaign-status").text == "Draft"
     screenshot(browser, "send-step-shortfall")
     browser.find_element(By.ID, "acknowledge").click()
-    browser.find_element(By.ID, "launch").click()
+    click(browser, browser.find_element(By.ID, "launch"))
     assert browser.find_element(By.ID, "campaign-status").text != "Draft"
-    browser.find_element(By.XPATH, "//button[normalize-space()='Cancel campaign']").click()
+    click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Cancel campaign']"))
     assert browser.find_element(By.ID, "campaign-status").text == "Cancelled"
 
 
 def test_the_do_not_call_page_adds_and_removes(portal, browser):
     sign_in(browser, portal, *OWNER)
     browser.get(portal.url + "/portal/dnc")
-    browser.find_element(By.ID, "dnc-phone").send_keys("(415) 555-0199", Keys.ENTER)
+    keys(browser, browser.find_element(By.ID, "dnc-phone"), "(415) 555-0199", Keys.ENTER)
     assert "+14155550199 is on the Do Not Call list." in browser.find_element(By.ID, "dnc-message").text
-    browser.find_element(By.CSS_SELECTOR, "button[aria-label='Remove +14155550199']").click()
+    click(browser, browser.find_element(By.CSS_SELECTOR, "button[aria-label='Remove +14155550199']"))
     assert "taken off" in browser.find_element(By.ID, "dnc-message").text
 
 
@@ -102,7 +102,7 @@ def test_forms_are_reachable_by_keyboard(portal, browser):
     assert browser.switch_to.active_element.get_attribute("id") == "email"
     browser.switch_to.active_element.send_keys(OWNER[0], Keys.TAB)
     assert browser.switch_to.active_element.get_attribute("id") == "password"
-    browser.switch_to.active_element.send_keys(OWNER[1], Keys.ENTER)
+    keys(browser, browser.switch_to.active_element, OWNER[1], Keys.ENTER)
     assert browser.current_url.endswith("/portal/billing")
 
 
@@ -116,5 +116,5 @@ def test_screenshots_of_the_main_pages(portal, browser, phone):
             driver.get(portal.url + path)
             screenshot(driver, name)
         driver.get(portal.url + "/portal/campaigns")
-        driver.find_element(By.LINK_TEXT, "Win-back").click()
+        click(driver, driver.find_element(By.LINK_TEXT, "Win-back"))
         screenshot(driver, "campaign")

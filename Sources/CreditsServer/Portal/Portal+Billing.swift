@@ -119,7 +119,7 @@ extension Portal {
             timeZone: signIn.workspace.timeZone, from: from.description, to: to.description,
             outcomes: report.byOutcome.map {
                 BillingView.OutcomeRow(
-                    label: $0.label, status: $0.status.rawValue.capitalized, attempts: PortalFormat.number($0.attempts),
+                    label: $0.label, status: PortalFormat.status($0.status), attempts: PortalFormat.number($0.attempts),
                     credits: PortalFormat.number($0.credits), refunded: PortalFormat.number($0.refundedCredits))
             },
             totals: figuresRow("Total", report.totals), campaigns: campaigns, showMembers: signIn.person.isOwner,

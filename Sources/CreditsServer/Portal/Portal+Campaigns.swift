@@ -258,7 +258,7 @@ extension Portal {
         let attempts = page.attempts.map { attempt in
             CampaignView.Attempt(
                 phone: attempt.phoneNumber, position: attempt.numberPosition.map { String($0) } ?? "—",
-                status: attempt.status.rawValue.capitalized, statusClass: attempt.status.rawValue.lowercased(),
+                status: PortalFormat.status(attempt.status), statusClass: attempt.status.rawValue.lowercased(),
                 credits: PortalFormat.credits(attempt.creditsCharged), ended: format.time(attempt.endedAt))
         }
         let status = campaign.status

@@ -29,6 +29,11 @@ struct PortalFormat: Sendable {
         return "\(major).\(String(format: "%02lld", minor.magnitude % 100)) \(currency.uppercased())"
     }
 
+    /// The status as users see it: Waiting, Calling, Answered, Missed, Failed, Cancelled, DNC.
+    static func status(_ status: AttemptStatus) -> String {
+        status == .dnc ? "DNC" : status.rawValue.capitalized
+    }
+
     /// `2026-12-02 16:05 CET`, in the workspace's time zone.
     func time(_ date: Date?) -> String {
         guard let date else { return "—" }

@@ -5,7 +5,7 @@ import tempfile
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import OWNER, click, keys, number, screenshot, sign_in
+from browser_support import OWNER, click, keys, number, screenshot, sign_in
 
 
 def test_billing_page_figures_match_the_api(portal, browser):

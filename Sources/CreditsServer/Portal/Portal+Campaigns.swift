@@ -62,7 +62,6 @@ extension Portal {
             var available: String
             var shortfall: String
             var short: Bool
-            var warning: String
             var completion: String
             var latestCompletion: String
         }
@@ -250,7 +249,7 @@ extension Portal {
                 withoutNumber: PortalFormat.number(figures.recipientsWithoutDialableNumber),
                 available: PortalFormat.credits(figures.availableCredits),
                 shortfall: PortalFormat.credits(figures.shortfall), short: figures.shortfall > .zero,
-                warning: figures.warning ?? "", completion: format.time(figures.estimatedCompletionAt),
+                completion: format.time(figures.estimatedCompletionAt),
                 latestCompletion: format.time(figures.latestCompletionAt))
         }
         let page = try await store.attempts(

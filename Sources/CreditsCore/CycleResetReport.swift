@@ -58,3 +58,15 @@ extension CycleResetDecision {
             granted: report.granted, expired: report.expired)
     }
 }
+
+extension CycleResetDecision {
+    /// Whether the reset crossed into a cycle, so the team's part runs in the same transaction: removals due take
+    /// effect, member lots whose time passed expire, and (for `reset`) members' allotments are moved from the new
+    /// allotment lot (docs/teams.md).
+    public var startsTeamCycle: Bool {
+        switch outcome {
+        case .reset, .withheldPastDue, .cancelled: true
+        case .alreadyReset, .notStarted: false
+        }
+    }
+}

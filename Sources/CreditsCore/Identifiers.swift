@@ -25,6 +25,12 @@ public enum IDKind: String, Sendable, CaseIterable {
     case notification = "msg"
     /// One event's delivery to one endpoint.
     case delivery = "dlv"
+    /// A person of a workspace: its owner or a member (teams).
+    case person = "per"
+    /// An invitation to join a workspace.
+    case invitation = "inv"
+    /// One audit log event.
+    case audit = "aud"
 }
 
 /// Where new identifiers come from. Injected so tests can predict them.

@@ -15,6 +15,10 @@ public enum RefusalCode: String, Sendable, Codable, CaseIterable {
     case subscriptionNotFound = "subscription_not_found"
     /// No purchase with this id in this workspace.
     case purchaseNotFound = "purchase_not_found"
+    /// No such person in this workspace (teams).
+    case personNotFound = "person_not_found"
+    /// No such invitation, or a token that matches none.
+    case invitationNotFound = "invitation_not_found"
     /// No hold for this attempt id: an event for an unknown attempt.
     case unknownAttempt = "unknown_attempt"
     /// The idempotency key (or attempt id) was used before with different content.
@@ -23,6 +27,17 @@ public enum RefusalCode: String, Sendable, Codable, CaseIterable {
     case subscriptionExists = "subscription_exists"
     /// A refund for a purchase whose payment is not confirmed yet; the confirmation may still arrive.
     case purchaseNotCompleted = "purchase_not_completed"
+    /// The invitation's 7 days have passed; the owner can resend it.
+    case invitationExpired = "invitation_expired"
+    /// The invitation was already accepted or cancelled.
+    case invitationClosed = "invitation_closed"
+    /// The address already belongs to a person of the workspace (or has a pending invitation).
+    case alreadyMember = "already_member"
+    /// The change does not apply to the person as they are (the owner cannot be removed, no removal is scheduled,
+    /// the person was removed).
+    case invalidPersonState = "invalid_person_state"
+    /// Allotments or a transfer would promise more credits than the pool holds (docs/teams.md).
+    case overAllocation = "over_allocation"
     /// The hold already ended as a charge; it cannot be released.
     case holdAlreadyCaptured = "hold_already_captured"
     /// The hold already ended as a refund; it cannot be captured.

@@ -171,6 +171,9 @@ public enum EntryKind: String, Hashable, Sendable, Codable, CaseIterable {
     case expiry
     /// A late "connected" found nothing to charge: recorded, no effect on any lot.
     case uncollected
+    /// Credits moved between two wallets of a workspace (teams): a negative entry on the lot they leave and a
+    /// positive one creating the lot they arrive in, with the same expiry. Effect: remaining += amount.
+    case transfer
 }
 
 /// An immutable record of one change to one lot, saying why and for which attempt.
@@ -182,7 +185,7 @@ public struct LedgerEntry: Hashable, Sendable, Codable {
     public var holdId: HoldID?
     public var attemptId: AttemptID?
     public var kind: EntryKind
-    /// Credits moved, positive except for a debiting adjustment.
+    /// Credits moved, positive except for a debiting adjustment or an outgoing transfer.
     public var amount: Credits
     public var reason: String
     public var createdAt: Date
@@ -206,7 +209,7 @@ public struct LedgerEntry: Hashable, Sendable, Codable {
     /// What this entry does to its lot's `remaining` and `held`.
     public var effect: (remaining: Credits, held: Credits) {
         switch kind {
-        case .grant, .adjustment: (amount, .zero)
+        case .grant, .adjustment, .transfer: (amount, .zero)
         case .hold: (-amount, amount)
         case .capture: (.zero, -amount)
         case .release: (amount, -amount)

@@ -41,7 +41,8 @@ public enum Verification {
             let effect = entry.effect
             remaining[lotId, default: .zero] += effect.remaining
             held[lotId, default: .zero] += effect.held
-            if entry.kind == .grant || (entry.kind == .adjustment && entry.amount > .zero) {
+            if entry.kind == .grant || ((entry.kind == .adjustment || entry.kind == .transfer) && entry.amount > .zero)
+            {
                 granted[lotId, default: .zero] += entry.amount
             }
         }

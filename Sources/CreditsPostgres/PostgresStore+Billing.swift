@@ -211,6 +211,10 @@ extension PostgresStore: BillingStore {
         }
         try await write(decision.change, on: connection)
         try await recordGrant(decision.grant, decision.grantResult, now: now, on: connection)
+        if decision.startsTeamCycle {
+            try await resetTeam(
+                workspaceId, allotmentLotId: decision.grantResult?.lot?.id, now: now, on: connection)
+        }
         if let notification = decision.notification { _ = try await emit(notification, now: now, on: connection) }
         try await update(decision.subscription, nextResetAt: decision.nextCheckAt, on: connection)
         return decision.report

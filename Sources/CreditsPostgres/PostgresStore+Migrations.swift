@@ -179,6 +179,7 @@ extension PostgresStore {
         campaignsMigration,
         billingMigration,
         notificationsMigration,
+        teamsMigration,
         portalMigration,
     ]
 }

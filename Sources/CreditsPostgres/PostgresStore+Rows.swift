@@ -25,7 +25,10 @@ enum Columns {
         + "release_reason, needs_reconciliation"
     static let entry =
         "workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms"
-    static let apiKey = "workspace_id, id, name, prefix, hash, created_at_ms, revoked_at_ms"
+    static let apiKey = "workspace_id, id, name, prefix, hash, created_at_ms, revoked_at_ms, person_id, role"
+    static let person =
+        "workspace_id, id, email, role, wallet_id, status, joined_at_ms, monthly_allotment, removal_at_ms, "
+        + "removed_at_ms"
 }
 
 /// A stored enum value that no case matches.
@@ -92,11 +95,12 @@ extension LedgerEntry {
 
 extension APIKey {
     init(row: PostgresRow) throws {
-        let (workspaceId, id, name, prefix, hash, createdAt, revokedAt) = try row.decode(
-            (String, String, String, String, String, Int64, Int64?).self)
+        let (workspaceId, id, name, prefix, hash, createdAt, revokedAt, personId, role) = try row.decode(
+            (String, String, String, String, String, Int64, Int64?, String, String).self)
         self.init(
             id: id, workspaceId: workspaceId, name: name, prefix: prefix, hash: hash,
-            createdAt: Date(millis: createdAt), revokedAt: revokedAt.map(Date.init(millis:)))
+            createdAt: Date(millis: createdAt), revokedAt: revokedAt.map(Date.init(millis:)), personId: personId,
+            role: try decodeEnum(role, as: Role.self))
     }
 }
 
@@ -165,7 +169,8 @@ extension PostgresStore {
         try await execute(
             """
             INSERT INTO api_keys (\(unescaped: Columns.apiKey)) VALUES (\(key.workspaceId), \(key.id), \(key.name), \
-            \(key.prefix), \(key.hash), \(key.createdAt.millis), \(key.revokedAt?.millis))
+            \(key.prefix), \(key.hash), \(key.createdAt.millis), \(key.revokedAt?.millis), \(key.personId), \
+            \(key.role.rawValue))
             """, on: connection)
     }
 }

@@ -64,7 +64,10 @@ public final class PostgresStore: CreditsStore, Service {
         let now = now()
         let workspace = Workspace(id: ids.next(.workspace), name: new.name, timeZone: new.timeZone, createdAt: now)
         let pool = Wallet(id: ids.next(.wallet), workspaceId: workspace.id, kind: .pool, createdAt: now)
-        let key = makeKey(workspaceId: workspace.id, new.firstKey, now: now)
+        let owner = Person(
+            id: ids.next(.person), workspaceId: workspace.id, email: new.ownerEmail.map(EmailAddress.normalized),
+            role: .owner, walletId: nil, joinedAt: now)
+        let key = makeKey(workspaceId: workspace.id, new.firstKey, person: owner, now: now)
         try await transaction("createWorkspace", .notIdempotent) { connection in
             try await execute(
                 """
@@ -77,9 +80,10 @@ public final class PostgresStore: CreditsStore, Service {
                 VALUES (\(pool.workspaceId), \(pool.id), \(pool.kind.rawValue), \(pool.memberId), \
                 \(pool.createdAt.millis))
                 """, on: connection)
+            try await upsert(owner, on: connection)
             try await insert(key, on: connection)
         }
-        return CreatedWorkspace(workspace: workspace, pool: pool, key: key)
+        return CreatedWorkspace(workspace: workspace, pool: pool, key: key, owner: owner)
     }
 
     public func workspace(id: WorkspaceID) async throws -> Workspace? {
@@ -104,7 +108,8 @@ public final class PostgresStore: CreditsStore, Service {
             guard try await workspaceExists(workspaceId, on: connection) else {
                 throw LedgerRefusal(.workspaceNotFound, "no such workspace")
             }
-            let stored = makeKey(workspaceId: workspaceId, key, now: now())
+            let person = try await keyHolder(workspaceId, key.personId, on: connection)
+            let stored = makeKey(workspaceId: workspaceId, key, person: person, now: now())
             try await insert(stored, on: connection)
             return stored
         }
@@ -140,9 +145,9 @@ public final class PostgresStore: CreditsStore, Service {
         }
     }
 
-    private func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, now: Date) -> APIKey {
+    func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, person: Person, now: Date) -> APIKey {
         APIKey(
             id: ids.next(.apiKey), workspaceId: workspaceId, name: key.name, prefix: key.prefix, hash: key.hash,
-            createdAt: now)
+            createdAt: now, personId: person.id, role: person.role)
     }
 }

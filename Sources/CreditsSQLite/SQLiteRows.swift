@@ -62,11 +62,12 @@ enum SQLiteRows {
             createdAt: date(row, 9))
     }
 
-    static let apiKeyColumns = "id, workspace_id, name, prefix, hash, created_at, revoked_at"
+    static let apiKeyColumns = "id, workspace_id, name, prefix, hash, created_at, revoked_at, person_id, role"
     static func apiKey(_ row: Columns) -> APIKey {
         APIKey(
             id: row.text(0), workspaceId: row.text(1), name: row.text(2), prefix: row.text(3), hash: row.text(4),
-            createdAt: date(row, 5), revokedAt: optionalDate(row, 6))
+            createdAt: date(row, 5), revokedAt: optionalDate(row, 6), personId: row.optionalText(7) ?? "",
+            role: Role(rawValue: row.text(8)) ?? .member)
     }
 
     // MARK: Loads used inside write transactions

@@ -103,6 +103,7 @@ enum SQLiteSchema {
         registerCampaigns(&migrator)
         SQLiteBillingSchema.register(in: &migrator)
         registerNotifications(&migrator)
+        registerTeams(&migrator)
         registerPortal(&migrator)
         return migrator
     }

@@ -193,6 +193,9 @@ extension SQLiteStore: BillingStore {
         }
         try SQLiteRows.apply(decision.change, db)
         try SQLiteBillingRows.recordGrant(decision.grant, decision.grantResult, now: now, db)
+        if decision.startsTeamCycle {
+            try resetTeam(workspaceId, allotmentLotId: decision.grantResult?.lot?.id, now: now, ids: ids, db)
+        }
         if let notification = decision.notification { _ = try Self.emit(notification, db: db, now: now, ids: ids) }
         try SQLiteBillingRows.update(decision.subscription, nextResetAt: decision.nextCheckAt, db)
         return decision.report

@@ -57,7 +57,10 @@ public final class SQLiteStore: CreditsStore {
         let now = clockSource.now()
         let workspace = Workspace(id: idSource.next(.workspace), name: new.name, timeZone: new.timeZone, createdAt: now)
         let poolWallet = Wallet(id: idSource.next(.wallet), workspaceId: workspace.id, kind: .pool, createdAt: now)
-        let key = makeKey(workspaceId: workspace.id, new.firstKey, now: now)
+        let owner = Person(
+            id: idSource.next(.person), workspaceId: workspace.id, email: new.ownerEmail.map(EmailAddress.normalized),
+            role: .owner, walletId: nil, joinedAt: now)
+        let key = makeKey(workspaceId: workspace.id, new.firstKey, person: owner, now: now)
         try await groupWriter.write { db in
             try db.execute(
                 sql: "INSERT INTO workspaces (id, name, time_zone, created_at) VALUES (?, ?, ?, ?)",
@@ -65,9 +68,10 @@ public final class SQLiteStore: CreditsStore {
             try db.execute(
                 sql: "INSERT INTO wallets (id, workspace_id, kind, member_id, created_at) VALUES (?, ?, ?, NULL, ?)",
                 arguments: [poolWallet.id, workspace.id, poolWallet.kind.rawValue, now.millisecondsSince1970])
+            try SQLiteTeamRows.insert(owner, db)
             try Self.insert(key, db)
         }
-        return CreatedWorkspace(workspace: workspace, pool: poolWallet, key: key)
+        return CreatedWorkspace(workspace: workspace, pool: poolWallet, key: key, owner: owner)
     }
 
     public func workspace(id: WorkspaceID) async throws -> Workspace? {
@@ -86,13 +90,15 @@ public final class SQLiteStore: CreditsStore {
     }
 
     public func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
-        let stored = makeKey(workspaceId: workspaceId, key, now: clockSource.now())
-        try await groupWriter.write { db in
+        let now = clockSource.now()
+        return try await groupWriter.write { db in
             guard try db.firstRow("SELECT 1 FROM workspaces WHERE id = ?", [.text(workspaceId)], { _ in true }) != nil
             else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
+            let person = try SQLiteTeamRows.keyHolder(db, workspaceId, key.personId)
+            let stored = self.makeKey(workspaceId: workspaceId, key, person: person, now: now)
             try Self.insert(stored, db)
+            return stored
         }
-        return stored
     }
 
     public func apiKey(hash: String) async throws -> APIKey? {
@@ -122,15 +128,21 @@ public final class SQLiteStore: CreditsStore {
         }
     }
 
-    private func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, now: Date) -> APIKey {
+    func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, person: Person, now: Date) -> APIKey {
         APIKey(
             id: idSource.next(.apiKey), workspaceId: workspaceId, name: key.name, prefix: key.prefix, hash: key.hash,
-            createdAt: now)
+            createdAt: now, personId: person.id, role: person.role)
     }
 
-    private static func insert(_ key: APIKey, _ db: Database) throws {
+    static func insert(_ key: APIKey, _ db: Database) throws {
         try db.execute(
-            sql: "INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [key.id, key.workspaceId, key.name, key.prefix, key.hash, key.createdAt.millisecondsSince1970])
+            sql: """
+                INSERT INTO api_keys (id, workspace_id, name, prefix, hash, created_at, person_id, role)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                key.id, key.workspaceId, key.name, key.prefix, key.hash, key.createdAt.millisecondsSince1970,
+                key.personId, key.role.rawValue,
+            ])
     }
 }

@@ -9,6 +9,8 @@ import Foundation
 struct CreateWorkspaceBody: Decodable {
     var name: String
     var timeZone: String
+    /// The owner's email address (optional).
+    var ownerEmail: String?
 }
 
 /// An API key as shown to its workspace: never the hash; the secret only in the response that creates it.
@@ -18,11 +20,16 @@ struct APIKeyView: Codable, Equatable {
     var prefix: String
     var createdAt: Date
     var revokedAt: Date?
+    /// The person the key belongs to, and the role it acts with.
+    var personId: PersonID
+    var role: Role
     /// Present only when the key has just been created.
     var secret: String?
 
     init(_ key: APIKey, secret: String? = nil) {
         self.id = key.id
+        self.personId = key.personId
+        self.role = key.role
         self.name = key.name
         self.prefix = key.prefix
         self.createdAt = key.createdAt
@@ -36,6 +43,8 @@ struct CreatedWorkspaceView: Codable {
     var workspace: Workspace
     var poolWalletId: WalletID
     var apiKey: APIKeyView
+    /// The workspace's owner, to whom the first key belongs.
+    var owner: Person
 }
 
 /// `GET /v1/workspaces/{workspaceId}` response.

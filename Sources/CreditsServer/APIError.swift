@@ -67,11 +67,12 @@ public struct APIError: Error, Sendable, Equatable, HTTPResponseError {
         switch code {
         case .invalidRequest: .unprocessableContent
         case .workspaceNotFound, .walletNotFound, .unknownAttempt, .planNotFound, .packageNotFound,
-            .subscriptionNotFound, .purchaseNotFound:
+            .subscriptionNotFound, .purchaseNotFound, .personNotFound, .invitationNotFound:
             .notFound
         case .idempotencyConflict, .holdAlreadyCaptured, .holdAlreadyReleased, .subscriptionExists,
-            .purchaseNotCompleted:
+            .purchaseNotCompleted, .invitationClosed, .alreadyMember, .invalidPersonState, .overAllocation:
             .conflict
+        case .invitationExpired: .gone
         case .outOfCredits: .paymentRequired
         }
     }
@@ -100,6 +101,8 @@ public enum APIErrorCode: String, Sendable, CaseIterable {
     case badRequest = "bad_request"
     /// 401: no credentials, or credentials that are unknown or revoked.
     case unauthorized
+    /// 403: a member's key on a route only the workspace's owner may use (docs/teams.md).
+    case ownerOnly = "owner_only"
     /// 403: the operator routes are turned off (no admin token configured).
     case adminDisabled = "admin_disabled"
     /// A provider callback whose signature is missing, wrong, or outside the tolerance window: 400 on the Stripe

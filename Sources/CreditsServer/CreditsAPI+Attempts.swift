@@ -8,10 +8,11 @@ import Hummingbird
 extension CreditsAPI {
     /// `POST /v1/attempts`: records an attempt (DNC numbers at once as DNC) and, unless `dial` is false,
     /// starts dialing it; out of credits records it Cancelled (`reason: out_of_credits`). 201 new, 200 replay.
-    func createAttempt(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func createAttempt(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let body = try await decodeBody(CreateAttemptBody.self, from: request)
         let number = try e164(body.phoneNumber, field: "phoneNumber")
-        let walletId = try await walletOrPool(body.walletId, key.workspaceId)
+        let walletId = try await scopedWallet(body.walletId, key)
         let new = NewAttempt(
             id: body.attemptId, walletId: walletId, campaignId: body.campaignId, recipientId: body.recipientId,
             numberPosition: body.numberPosition, phoneNumber: number)
@@ -33,19 +34,17 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/attempts/{attemptId}`: the attempt and its events.
-    func getAttempt(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func getAttempt(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let attemptId = try parameter("attemptId", context)
         try Limits.checkIdentifier(attemptId, field: "attemptId")
-        guard let attempt = try await store.attempt(workspaceId: key.workspaceId, attemptId: attemptId) else {
-            throw LedgerRefusal(.unknownAttempt, "no attempt \(attemptId) in this workspace")
-        }
+        let attempt = try await visibleAttempt(key, attemptId)
         let events = try await store.attemptEvents(workspaceId: key.workspaceId, attemptId: attemptId)
         return try JSONResponse.make(AttemptDetailView(attempt: attempt, events: events))
     }
 
     /// `GET /v1/attempts?campaignId=&recipientId=&walletId=&status=&needsReconciliation=&limit=&cursor=`:
     /// attempts in id order, a page at a time. `status` may be a comma-separated list.
-    func listAttempts(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listAttempts(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         var statuses = Set<AttemptStatus>()
         for text in (query.get("status") ?? "").split(separator: ",") {
@@ -62,16 +61,18 @@ extension CreditsAPI {
         }
         let attemptQuery = AttemptQuery(
             workspaceId: key.workspaceId, campaignId: query.get("campaignId"), recipientId: query.get("recipientId"),
-            walletId: query.get("walletId"), statuses: statuses, needsReconciliation: needsReconciliation,
+            walletId: try scopedFilter(query.get("walletId"), key), statuses: statuses,
+            needsReconciliation: needsReconciliation,
             limit: try pageLimit(query.get("limit")), after: query.get("cursor"))
         try attemptQuery.validate()
         return try JSONResponse.make(try await store.attempts(attemptQuery))
     }
 
     /// `POST /v1/attempts/{attemptId}/events`: one outcome event, idempotent by `eventId`.
-    func attemptEvent(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func attemptEvent(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let attemptId = try parameter("attemptId", context)
         let body = try await decodeBody(AttemptEventBody.self, from: request)
+        if !key.isOwner { _ = try await visibleAttempt(key, attemptId) }
         let command = AttemptEventCommand(
             workspaceId: key.workspaceId, attemptId: attemptId, eventId: body.eventId, event: try body.event(),
             source: "api")
@@ -83,13 +84,24 @@ extension CreditsAPI {
 
     /// `POST /v1/attempts/{attemptId}/cancel` with an optional `{reason}`: cancels an attempt that has not
     /// connected (its hold released). An attempt that already ended stays as it is.
-    func cancelAttempt(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func cancelAttempt(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let attemptId = try parameter("attemptId", context)
         let body = try await decodeOptionalBody(CancelAttemptBody.self, from: request)
+        if !key.isOwner { _ = try await visibleAttempt(key, attemptId) }
         let update = try await store.cancelAttempt(
             workspaceId: key.workspaceId, attemptId: attemptId, reason: body?.reason)
         metrics.recordOperation("attempt_cancel", replayed: update.replayed)
         return try updateResponse(update)
+    }
+
+    /// The attempt, if the principal may see its wallet; else `unknown_attempt`, as in another workspace.
+    func visibleAttempt(_ key: Principal, _ attemptId: AttemptID) async throws -> CallAttempt {
+        try Limits.checkIdentifier(attemptId, field: "attemptId")
+        guard let attempt = try await store.attempt(workspaceId: key.workspaceId, attemptId: attemptId),
+            key.mayUse(walletId: attempt.walletId)
+        else { throw LedgerRefusal(.unknownAttempt, "no attempt \(attemptId) in this workspace") }
+        return attempt
     }
 
     /// What an event did; a replayed event id is marked with `Idempotent-Replayed: true`.

@@ -27,9 +27,12 @@ extension CreditsAPI {
     func createSubscription(_ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let workspaceId = try parameter("workspaceId", context)
         let body = try await decodeBody(CreateSubscriptionBody.self, from: request)
-        _ = try await store.createSubscription(
+        let subscription = try await store.createSubscription(
             NewSubscription(
                 workspaceId: workspaceId, planId: body.planId, startedAt: body.startedAt, anchor: body.anchor))
+        try await recordAudit(
+            workspaceId, actor: AuditEvent.operatorActor, .subscriptionCreated, subject: "subscription", before: nil,
+            after: ["planId": .text(subscription.planId), "status": .text(subscription.status.rawValue)])
         let report = try await resetNow(workspaceId)
         context.logger.info(
             "subscription created", metadata: ["workspace": "\(workspaceId)", "plan": "\(body.planId)"])
@@ -50,7 +53,17 @@ extension CreditsAPI {
         guard let timing = PlanChangeTiming(rawValue: body.effective ?? PlanChangeTiming.nextCycle.rawValue) else {
             throw LedgerRefusal.invalid("effective must be one of next_cycle, now")
         }
+        let before = try await store.subscription(workspaceId: workspaceId)
         let result = try await store.changePlan(workspaceId: workspaceId, to: body.planId, timing: timing)
+        try await recordAudit(
+            workspaceId, actor: AuditEvent.operatorActor, .planChanged, subject: "subscription",
+            before: ["planId": before.map { .text($0.planId) } ?? .null],
+            after: [
+                "planId": .text(result.subscription.planId),
+                "pendingPlanId": result.subscription.pendingPlanId.map {
+                    .text($0)
+                } ?? .null, "effective": .text(timing.rawValue),
+            ])
         context.logger.info(
             "plan changed",
             metadata: ["workspace": "\(workspaceId)", "plan": "\(body.planId)", "effective": "\(timing.rawValue)"])
@@ -67,7 +80,12 @@ extension CreditsAPI {
         guard let status = SubscriptionStatus(rawValue: body.status) else {
             throw LedgerRefusal.invalid("status must be one of active, past_due, cancelled")
         }
-        _ = try await store.setSubscriptionStatus(workspaceId: workspaceId, status)
+        let before = try await store.subscription(workspaceId: workspaceId)
+        let changed = try await store.setSubscriptionStatus(workspaceId: workspaceId, status)
+        try await recordAudit(
+            workspaceId, actor: AuditEvent.operatorActor, .subscriptionStatusChanged, subject: "subscription",
+            before: ["status": before.map { .text($0.status.rawValue) } ?? .null],
+            after: ["status": .text(changed.status.rawValue)])
         let report = try await resetNow(workspaceId)
         context.logger.info("subscription status", metadata: ["workspace": "\(workspaceId)", "status": "\(status)"])
         return try JSONResponse.make(try await subscriptionView(workspaceId, reset: report))
@@ -81,7 +99,7 @@ extension CreditsAPI {
 
     /// `GET /v1/billing`: available, held, the current cycle's allotment (granted, used, held, left), purchased
     /// credits with their expiry, and the next reset.
-    func billing(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func billing(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         try JSONResponse.make(try await store.billingSummary(workspaceId: key.workspaceId))
     }
 

@@ -7,34 +7,40 @@ import Hummingbird
 /// cancel. Everything is scoped to the key's workspace; another workspace's campaign is 404.
 extension CreditsAPI {
     /// `POST /v1/campaigns`: a draft on the named wallet (default: the pool).
-    func createCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func createCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let body = try await decodeBody(CreateCampaignBody.self, from: request)
         let campaign = try await store.createCampaign(
             NewCampaign(
-                workspaceId: key.workspaceId, walletId: body.walletId, name: body.name, creditCap: body.creditCap,
+                workspaceId: key.workspaceId,
+                walletId: key.isOwner ? body.walletId : try await scopedWallet(body.walletId, key), name: body.name,
+                creditCap: body.creditCap,
                 pacing: try body.pacing?.settings() ?? PacingSettings()))
         return try JSONResponse.make(CampaignView(campaign), status: .created)
     }
 
     /// `GET /v1/campaigns?limit=&cursor=`: newest first.
-    func listCampaigns(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listCampaigns(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let query = request.uri.queryParameters
         let limit = try integer(query.get("limit"), name: "limit") ?? Limits.pageSizeDefault
         let cursor = query.get("cursor")
         if let cursor { try Limits.checkIdentifier(cursor, field: "cursor") }
         let page = try await store.campaigns(workspaceId: key.workspaceId, limit: limit, before: cursor)
+        // A member's page keeps only their own campaigns (it may hold fewer than `limit`; the cursor goes on).
+        let visible = page.campaigns.filter { key.mayUse(walletId: $0.walletId) }
         return try JSONResponse.make(
-            CampaignListView(campaigns: page.campaigns.map(CampaignView.init), nextCursor: page.nextCursor))
+            CampaignListView(campaigns: visible.map(CampaignView.init), nextCursor: page.nextCursor))
     }
 
     /// `GET /v1/campaigns/{campaignId}`.
-    func getCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func getCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         try JSONResponse.make(CampaignView(try await ownCampaign(key, context)))
     }
 
     /// `PATCH /v1/campaigns/{campaignId}`: name, pacing (any time before it ends) and the credit cap (raising
     /// it resumes a campaign paused at its cap; `null` removes it).
-    func editCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func editCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let campaign = try await ownCampaign(key, context)
         let body = try await decodeBody(EditCampaignBody.self, from: request)
         var edited = campaign
@@ -55,7 +61,8 @@ extension CreditsAPI {
 
     /// `POST /v1/campaigns/{campaignId}/recipients` with a CSV body: the rows accepted, each bad row reported.
     /// `?defaultCountryCode=` reads national numbers (default 1).
-    func uploadRecipients(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    func uploadRecipients(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
+        -> Response
     {
         let campaign = try await ownCampaign(key, context)
         let country =
@@ -80,7 +87,8 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/campaigns/{campaignId}/recipients?limit=&cursor=`: in upload order.
-    func listRecipients(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listRecipients(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let campaign = try await ownCampaign(key, context)
         let query = request.uri.queryParameters
         let page = try await store.recipients(
@@ -91,7 +99,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/campaigns/{campaignId}/send-step?startAt=`: the pre-launch figures.
-    func sendStep(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func sendStep(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let campaign = try await ownCampaign(key, context)
         var start = clock.now()
         if let text = request.uri.queryParameters.get("startAt") {
@@ -104,7 +112,8 @@ extension CreditsAPI {
     }
 
     /// `POST /v1/campaigns/{campaignId}/launch` with optional `{at, acknowledgeShortfall}`.
-    func launchCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func launchCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let campaign = try await ownCampaign(key, context)
         let body = try await decodeOptionalBody(LaunchBody.self, from: request)
         guard campaign.status == .draft else {
@@ -120,18 +129,21 @@ extension CreditsAPI {
     }
 
     /// `POST /v1/campaigns/{campaignId}/pause`.
-    func pauseCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func pauseCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         try await act(key, context, .pause)
     }
 
     /// `POST /v1/campaigns/{campaignId}/resume`.
-    func resumeCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func resumeCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         try await act(key, context, .resume)
     }
 
     /// `POST /v1/campaigns/{campaignId}/cancel`: Waiting attempts become Cancelled and calls not yet connected
     /// are hung up (their holds released); calls already connected end by themselves.
-    func cancelCampaign(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func cancelCampaign(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let campaign = try await ownCampaign(key, context)
         let cancelled = try await runner.cancel(workspaceId: key.workspaceId, campaignId: campaign.id)
         return try JSONResponse.make(CampaignView(cancelled))
@@ -139,7 +151,7 @@ extension CreditsAPI {
 
     // MARK: Helpers
 
-    private func act(_ key: APIKey, _ context: CreditsRequestContext, _ action: CampaignAction) async throws
+    private func act(_ key: Principal, _ context: CreditsRequestContext, _ action: CampaignAction) async throws
         -> Response
     {
         let campaign = try await ownCampaign(key, context)
@@ -149,10 +161,12 @@ extension CreditsAPI {
     }
 
     /// The campaign the path names, in the key's workspace.
-    func ownCampaign(_ key: APIKey, _ context: CreditsRequestContext) async throws -> Campaign {
+    func ownCampaign(_ key: Principal, _ context: CreditsRequestContext) async throws -> Campaign {
         let campaignId = try parameter("campaignId", context)
         try Limits.checkIdentifier(campaignId, field: "campaignId")
-        guard let campaign = try await store.campaign(workspaceId: key.workspaceId, campaignId: campaignId) else {
+        guard let campaign = try await store.campaign(workspaceId: key.workspaceId, campaignId: campaignId),
+            key.mayUse(walletId: campaign.walletId)
+        else {
             throw CampaignRefusal(.campaignNotFound, "no campaign \(campaignId) in this workspace")
         }
         return campaign

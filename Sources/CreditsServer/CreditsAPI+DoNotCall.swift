@@ -7,7 +7,8 @@ import Hummingbird
 /// numbers read as +1).
 extension CreditsAPI {
     /// `GET /v1/dnc?limit=&cursor=`: the list in number order, a page at a time.
-    func listDoNotCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listDoNotCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let query = request.uri.queryParameters
         let page = try await store.doNotCallList(
             workspaceId: key.workspaceId, after: query.get("cursor"), limit: try pageLimit(query.get("limit")))
@@ -16,7 +17,7 @@ extension CreditsAPI {
 
     /// `POST /v1/dnc` with `{numbers: [...]}`: lists the numbers. All or nothing: one number that cannot be
     /// read refuses the request (422), naming it. Numbers already listed keep their first entry.
-    func addDoNotCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func addDoNotCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let body = try await decodeBody(DoNotCallBody.self, from: request)
         guard !body.numbers.isEmpty, body.numbers.count <= Limits.dncBatchMax else {
             throw LedgerRefusal.invalid("numbers must hold 1 to \(Limits.dncBatchMax) numbers")
@@ -30,7 +31,9 @@ extension CreditsAPI {
 
     /// `POST /v1/dnc/import`: a CSV upload with a `phone` column (and optionally `phone2`, … as in recipient
     /// files); every valid number of every row is listed. Bad rows are reported, not fatal.
-    func importDoNotCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func importDoNotCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
+        -> Response
+    {
         let data = try await collectBody(request, limit: configuration.dncImportBytesMax)
         return try JSONResponse.make(try await importDoNotCall(workspaceId: key.workspaceId, csv: data))
     }
@@ -62,14 +65,17 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/dnc/{phoneNumber}`: whether the number is listed.
-    func checkDoNotCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func checkDoNotCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let number = try pathNumber(context)
         let listed = try await store.doNotCallMatches(workspaceId: key.workspaceId, numbers: [number])
         return try JSONResponse.make(DoNotCallCheckView(phoneNumber: number, listed: !listed.isEmpty))
     }
 
     /// `DELETE /v1/dnc/{phoneNumber}`: takes the number off the list; `removed` says whether it was on it.
-    func removeDoNotCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func removeDoNotCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
+        -> Response
+    {
         let number = try pathNumber(context)
         let removed = try await store.removeDoNotCall(workspaceId: key.workspaceId, numbers: [number])
         return try JSONResponse.make(DoNotCallCheckView(phoneNumber: number, listed: false, removed: removed > 0))

@@ -9,7 +9,7 @@ import Hummingbird
 extension CreditsAPI {
     /// `POST /v1/webhook-endpoints` `{url, description?, eventTypes?}`: 201 with the `whsec_` secret, shown
     /// only here.
-    func createWebhookEndpoint(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func createWebhookEndpoint(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let body = try await decodeBody(CreateWebhookEndpointBody.self, from: request)
@@ -17,12 +17,12 @@ extension CreditsAPI {
             workspaceId: key.workspaceId, url: body.url, description: body.description ?? "",
             eventTypes: try eventTypes(body.eventTypes ?? []), secret: StandardWebhookSignature.generateSecret())
         let endpoint = try await store.createWebhookEndpoint(new)
-        context.logger.info("webhook endpoint created", metadata: ["endpoint": "\(endpoint.id)", "by": "\(key.id)"])
+        context.logger.info("webhook endpoint created", metadata: ["endpoint": "\(endpoint.id)", "by": "\(key.actor)"])
         return try JSONResponse.make(WebhookEndpointView(endpoint, showingSecret: true), status: .created)
     }
 
     /// `GET /v1/webhook-endpoints`: the workspace's endpoints, without secrets.
-    func listWebhookEndpoints(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func listWebhookEndpoints(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let endpoints = try await store.webhookEndpoints(workspaceId: key.workspaceId)
@@ -30,7 +30,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/webhook-endpoints/{endpointId}`.
-    func getWebhookEndpoint(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func getWebhookEndpoint(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let id = try parameter("endpointId", context)
@@ -41,7 +41,7 @@ extension CreditsAPI {
     }
 
     /// `PATCH /v1/webhook-endpoints/{endpointId}` `{url?, description?, eventTypes?, enabled?}`.
-    func updateWebhookEndpoint(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func updateWebhookEndpoint(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let id = try parameter("endpointId", context)
@@ -55,19 +55,20 @@ extension CreditsAPI {
     }
 
     /// `DELETE /v1/webhook-endpoints/{endpointId}`: no more deliveries; pending ones fail.
-    func deleteWebhookEndpoint(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func deleteWebhookEndpoint(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let id = try parameter("endpointId", context)
         guard let endpoint = try await store.deleteWebhookEndpoint(workspaceId: key.workspaceId, id: id) else {
             throw Self.endpointNotFound(id)
         }
-        context.logger.info("webhook endpoint deleted", metadata: ["endpoint": "\(id)", "by": "\(key.id)"])
+        context.logger.info("webhook endpoint deleted", metadata: ["endpoint": "\(id)", "by": "\(key.actor)"])
         return try JSONResponse.make(WebhookEndpointView(endpoint))
     }
 
     /// `GET /v1/webhook-deliveries?endpointId=&eventId=&status=&limit=&cursor=`: the delivery log, newest first.
-    func listDeliveries(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listDeliveries(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         let query = request.uri.queryParameters
         var limit = Limits.pageSizeDefault
         if let text = query.get("limit") {
@@ -89,7 +90,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/notification-settings`: the workspace's thresholds.
-    func getNotificationSettings(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func getNotificationSettings(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let settings = try await store.notificationSettings(workspaceId: key.workspaceId)
@@ -98,7 +99,7 @@ extension CreditsAPI {
 
     /// `PUT /v1/notification-settings` `{lowBalanceCredits, runwayMinutes}`: replaces both; null or missing
     /// turns a threshold off.
-    func putNotificationSettings(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws
+    func putNotificationSettings(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws
         -> Response
     {
         let body = try await decodeBody(NotificationSettingsView.self, from: request)
@@ -107,8 +108,9 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/wallets/{walletId}/runway`: how long the wallet lasts at its current dialing pace.
-    func runway(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func runway(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let walletId = try parameter("walletId", context)
+        try checkVisible(walletId, key, LedgerRefusal(.walletNotFound, "no wallet \(walletId) in this workspace"))
         return try JSONResponse.make(try await runwayView(key.workspaceId, walletId).runway)
     }
 

@@ -10,13 +10,14 @@ extension CreditsAPI {
     func createWorkspace(_ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let body = try await decodeBody(CreateWorkspaceBody.self, from: request)
         let (secret, newKey) = APIKeySecret.generate(name: "default")
-        let new = NewWorkspace(name: body.name, timeZone: body.timeZone, firstKey: newKey)
+        let new = NewWorkspace(name: body.name, timeZone: body.timeZone, firstKey: newKey, ownerEmail: body.ownerEmail)
         try new.validate()
         let created = try await store.createWorkspace(new)
         context.logger.info("workspace created", metadata: ["workspace": "\(created.workspace.id)"])
         let view = CreatedWorkspaceView(
-            workspace: created.workspace, poolWalletId: created.pool.id, apiKey: APIKeyView(created.key, secret: secret)
-        )
+            workspace: created.workspace, poolWalletId: created.pool.id,
+            apiKey: APIKeyView(created.key, secret: secret),
+            owner: created.owner)
         return try JSONResponse.make(view, status: .created)
     }
 

@@ -18,20 +18,21 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/packages`: the packages on sale.
-    func listPackages(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listPackages(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         try JSONResponse.make(PackageList(packages: try await store.packages(includeInactive: false)))
     }
 
     /// `POST /v1/purchases` `{packageId}` with an `Idempotency-Key`: buys a package for the pool. The built-in
     /// provider confirms at once (201 with the lot); Stripe answers 201 with the purchase pending and its
     /// `checkoutURL`, and confirms through the webhook. A repeat answers 200 with the purchase as it is now.
-    func createPurchase(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func createPurchase(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         guard let idempotencyKey = request.headers[.idempotencyKey], !idempotencyKey.isEmpty else {
             throw LedgerRefusal.invalid("the Idempotency-Key header is required")
         }
         let body = try await decodeBody(PurchaseBody.self, from: request)
         let (view, replayed) = try await purchase(
-            workspaceId: key.workspaceId, packageId: body.packageId, idempotencyKey: idempotencyKey, context: context)
+            by: key, packageId: body.packageId, idempotencyKey: idempotencyKey, context: context)
         let headers: HTTPFields = replayed ? [.idempotentReplayed: "true"] : [:]
         return try JSONResponse.make(view, status: replayed ? .ok : .created, headers: headers)
     }
@@ -39,12 +40,21 @@ extension CreditsAPI {
     /// Buys a package for the workspace's pool through the configured provider (the API's `POST /v1/purchases` and
     /// the portal's Buy Credits): a repeat of the idempotency key answers the purchase as it is now (`replayed`).
     func purchase(
-        workspaceId: WorkspaceID, packageId: PackageID, idempotencyKey: String, context: CreditsRequestContext
+        by key: Principal, packageId: PackageID, idempotencyKey: String, context: CreditsRequestContext
     ) async throws -> (view: PurchaseView, replayed: Bool) {
+        let workspaceId = key.workspaceId
         let started = try await store.createPurchase(
             NewPurchase(
                 workspaceId: workspaceId, packageId: packageId, provider: payments.name,
                 idempotencyKey: idempotencyKey))
+        if !started.replayed {
+            try await recordAudit(
+                key.workspaceId, actor: key.personId, .purchaseCreated, subject: started.purchase.id, before: nil,
+                after: [
+                    "packageId": .text(started.purchase.packageId), "credits": .credits(started.purchase.credits),
+                    "status": .text(started.purchase.status.rawValue),
+                ])
+        }
         var view = PurchaseView(purchase: started.purchase, lot: nil)
         if started.purchase.status == .pending, started.purchase.checkoutId == nil {
             view = try await checkout(started.purchase, context: context)
@@ -58,7 +68,8 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/purchases?limit=`: the workspace's purchases, newest first.
-    func listPurchases(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func listPurchases(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response
+    {
         var limit = Limits.pageSizeDefault
         if let text = request.uri.queryParameters.get("limit") {
             guard let value = Int(text) else { throw APIError.badRequest("limit must be an integer") }
@@ -69,7 +80,7 @@ extension CreditsAPI {
     }
 
     /// `GET /v1/purchases/{purchaseId}`.
-    func getPurchase(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func getPurchase(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let purchaseId = try parameter("purchaseId", context)
         try Limits.checkIdentifier(purchaseId, field: "purchaseId")
         guard let purchase = try await store.purchase(workspaceId: key.workspaceId, id: purchaseId) else {

@@ -35,11 +35,11 @@ extension CreditsAPI {
             Route(
                 .post, "/v1/callbacks/twilio/{workspaceId}/{attemptId}",
                 statuses: [200, 400, 402, 403, 404, 409, 413, 422, 500], .open(twilioStatusCallback)),
-            Route(.get, "/v1/dnc", statuses: [200, 400, 422], .apiKey(listDoNotCall)),
+            Route(.get, "/v1/dnc", statuses: [200, 400, 422], .owner(listDoNotCall)),
             Route(.post, "/v1/dnc", statuses: bodyStatuses.union([200, 404]), .apiKey(addDoNotCall)),
-            Route(.post, "/v1/dnc/import", statuses: [200, 404, 413, 422], .apiKey(importDoNotCall)),
+            Route(.post, "/v1/dnc/import", statuses: [200, 404, 413, 422], .owner(importDoNotCall)),
             Route(.get, "/v1/dnc/{phoneNumber}", statuses: [200, 422], .apiKey(checkDoNotCall)),
-            Route(.delete, "/v1/dnc/{phoneNumber}", statuses: [200, 422], .apiKey(removeDoNotCall)),
+            Route(.delete, "/v1/dnc/{phoneNumber}", statuses: [200, 422], .owner(removeDoNotCall)),
             Route(.get, "/v1/usage", statuses: [200, 404, 422], .apiKey(usage)),
             Route(.get, "/v1/api-keys", statuses: [200], .apiKey(listKeys)),
             Route(.post, "/v1/api-keys", statuses: bodyStatuses.union([201]), .apiKey(createKey)),
@@ -66,20 +66,20 @@ extension CreditsAPI {
             Route(
                 .post, "/v1/calls.execute", statuses: bodyStatuses.union([200, 202, 404, 409]), .apiKey(executeCall)),
             // Notifications (API key).
-            Route(.get, "/v1/webhook-endpoints", statuses: [200], .apiKey(listWebhookEndpoints)),
-            Route(.post, "/v1/webhook-endpoints", statuses: bodyStatuses.union([201]), .apiKey(createWebhookEndpoint)),
-            Route(.get, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .apiKey(getWebhookEndpoint)),
+            Route(.get, "/v1/webhook-endpoints", statuses: [200], .owner(listWebhookEndpoints)),
+            Route(.post, "/v1/webhook-endpoints", statuses: bodyStatuses.union([201]), .owner(createWebhookEndpoint)),
+            Route(.get, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .owner(getWebhookEndpoint)),
             Route(
                 .patch, "/v1/webhook-endpoints/{endpointId}", statuses: bodyStatuses.union([200, 404]),
-                .apiKey(updateWebhookEndpoint)),
-            Route(.delete, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .apiKey(deleteWebhookEndpoint)),
-            Route(.get, "/v1/webhook-deliveries", statuses: [200, 400, 422], .apiKey(listDeliveries)),
-            Route(.get, "/v1/notification-settings", statuses: [200], .apiKey(getNotificationSettings)),
+                .owner(updateWebhookEndpoint)),
+            Route(.delete, "/v1/webhook-endpoints/{endpointId}", statuses: [200, 404], .owner(deleteWebhookEndpoint)),
+            Route(.get, "/v1/webhook-deliveries", statuses: [200, 400, 422], .owner(listDeliveries)),
+            Route(.get, "/v1/notification-settings", statuses: [200], .owner(getNotificationSettings)),
             Route(
-                .put, "/v1/notification-settings", statuses: bodyStatuses.union([200]), .apiKey(putNotificationSettings)
+                .put, "/v1/notification-settings", statuses: bodyStatuses.union([200]), .owner(putNotificationSettings)
             ),
             Route(.get, "/v1/wallets/{walletId}/runway", statuses: [200, 404], .apiKey(runway)),
-        ] + billingRoutes
+        ] + billingRoutes + teamRoutes
     }
 
     /// Plans, subscriptions, packages, purchases and the Stripe webhook (issue 5).
@@ -104,13 +104,13 @@ extension CreditsAPI {
                 .post, "/v1/workspaces/{workspaceId}/purchases/{purchaseId}/refund",
                 statuses: bodyStatuses.union([200, 404, 409]), .admin(refundPurchase)),
             // Workspace (API key).
-            Route(.get, "/v1/billing", statuses: [200, 404], .apiKey(billing)),
-            Route(.get, "/v1/packages", statuses: [200], .apiKey(listPackages)),
+            Route(.get, "/v1/billing", statuses: [200, 404], .owner(billing)),
+            Route(.get, "/v1/packages", statuses: [200], .owner(listPackages)),
             Route(
                 .post, "/v1/purchases", statuses: bodyStatuses.union([200, 201, 404, 409, 502]),
-                .apiKey(createPurchase)),
-            Route(.get, "/v1/purchases", statuses: [200, 400, 422], .apiKey(listPurchases)),
-            Route(.get, "/v1/purchases/{purchaseId}", statuses: [200, 404, 422], .apiKey(getPurchase)),
+                .owner(createPurchase)),
+            Route(.get, "/v1/purchases", statuses: [200, 400, 422], .owner(listPurchases)),
+            Route(.get, "/v1/purchases/{purchaseId}", statuses: [200, 404, 422], .owner(getPurchase)),
             // Stripe (signed by Stripe, no credentials of ours).
             Route(
                 .post, "/v1/webhooks/stripe", statuses: [200, 400, 403, 409, 413, 422, 500],

@@ -58,10 +58,12 @@ extension CreditsAPI {
     /// `POST /v1/calls.execute` with `{campaignId, phoneNumber, …}`: one call for a running or paused campaign.
     /// With credits available it is queued ahead of the campaign's recipients (202); with the wallet empty it
     /// is recorded at once as a Cancelled attempt (reason `out_of_credits`, no cost) and answered 200.
-    func executeCall(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func executeCall(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let body = try await decodeBody(ExecuteCallBody.self, from: request)
         try Limits.checkIdentifier(body.campaignId, field: "campaignId")
-        guard let campaign = try await store.campaign(workspaceId: key.workspaceId, campaignId: body.campaignId) else {
+        guard let campaign = try await store.campaign(workspaceId: key.workspaceId, campaignId: body.campaignId),
+            key.mayUse(walletId: campaign.walletId)
+        else {
             throw CampaignRefusal(.campaignNotFound, "no campaign \(body.campaignId) in this workspace")
         }
         guard campaign.status.isActive else {

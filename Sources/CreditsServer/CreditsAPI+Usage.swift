@@ -8,7 +8,7 @@ import Hummingbird
 extension CreditsAPI {
     /// `GET /v1/usage?from=YYYY-MM-DD&to=YYYY-MM-DD&walletId=&format=json|csv`: whole local days of the
     /// workspace's time zone, both ends included; default the last 30 days up to today.
-    func usage(_ key: APIKey, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
+    func usage(_ key: Principal, _ request: Request, _ context: CreditsRequestContext) async throws -> Response {
         let query = request.uri.queryParameters
         guard let workspace = try await store.workspace(id: key.workspaceId) else {
             throw LedgerRefusal(.workspaceNotFound, "no such workspace")
@@ -16,7 +16,8 @@ extension CreditsAPI {
         let today = CalendarDay(clock.now(), in: TimeZone(identifier: workspace.timeZone) ?? .gmt)
         let to = try day(query.get("to"), field: "to") ?? today
         let from = try day(query.get("from"), field: "from") ?? to.adding(days: -29)
-        let usageQuery = UsageQuery(workspaceId: key.workspaceId, walletId: query.get("walletId"), from: from, to: to)
+        let usageQuery = UsageQuery(
+            workspaceId: key.workspaceId, walletId: try scopedFilter(query.get("walletId"), key), from: from, to: to)
         let report = try await store.usage(usageQuery)
         switch query.get("format") ?? "json" {
         case "json":

@@ -61,10 +61,18 @@ struct CreditsAPI: Sendable {
                 try checkAdmin(request)
                 response = try await handle(request, context)
             case .apiKey(let handle):
-                let key = try await authenticatedKey(request)
+                let principal = try await authenticatedPrincipal(request)
                 var context = context
-                context.logger[metadataKey: "workspace"] = "\(key.workspaceId)"
-                response = try await handle(key, request, context)
+                context.logger[metadataKey: "workspace"] = "\(principal.workspaceId)"
+                response = try await handle(principal, request, context)
+            case .owner(let handle):
+                let principal = try await authenticatedPrincipal(request)
+                guard principal.isOwner else {
+                    throw APIError(.forbidden, .ownerOnly, "only the workspace's owner may do this")
+                }
+                var context = context
+                context.logger[metadataKey: "workspace"] = "\(principal.workspaceId)"
+                response = try await handle(principal, request, context)
             }
         } catch {
             response = errorResponse(error, request: request, context: context)
@@ -127,6 +135,20 @@ struct CreditsAPI: Sendable {
         return key
     }
 
+    /// Who the request's API key acts for. An owner's key needs no further read; a member's key is checked against
+    /// the member (a removed member's keys stop working even if one escaped revocation) and brings their wallet.
+    func authenticatedPrincipal(_ request: Request) async throws -> Principal {
+        let key = try await authenticatedKey(request)
+        guard key.role == .member else {
+            return Principal(
+                workspaceId: key.workspaceId, personId: key.personId, role: .owner, walletId: nil, keyId: key.id)
+        }
+        guard let person = try await store.person(workspaceId: key.workspaceId, personId: key.personId),
+            person.canAct, person.role == .member
+        else { throw APIError.unauthorized }
+        return Principal(person: person, keyId: key.id)
+    }
+
     // MARK: Bodies and parameters
 
     /// Decodes the JSON body, refusing bodies over `requestBodyBytesMax` with 413 before reading them whole.
@@ -163,6 +185,32 @@ struct CreditsAPI: Sendable {
             preconditionFailure("route has no parameter \(name)")
         }
         return value
+    }
+
+    /// The wallet a request names as `principal` may use it: the owner any wallet of the workspace (default the pool),
+    /// a member only their own (the default); another wallet is unknown to a member (404), as another workspace's is.
+    func scopedWallet(_ requested: WalletID?, _ principal: Principal) async throws -> WalletID {
+        guard !principal.isOwner, let own = principal.walletId else {
+            return try await walletOrPool(requested, principal.workspaceId)
+        }
+        if let requested, requested != own {
+            throw LedgerRefusal(.walletNotFound, "no wallet \(requested) in this workspace")
+        }
+        return own
+    }
+
+    /// A list's wallet filter as `principal` may use it: the owner's as given, a member's always their own wallet.
+    func scopedFilter(_ requested: WalletID?, _ principal: Principal) throws(LedgerRefusal) -> WalletID? {
+        guard !principal.isOwner, let own = principal.walletId else { return requested }
+        if let requested, requested != own {
+            throw LedgerRefusal(.walletNotFound, "no wallet \(requested) in this workspace")
+        }
+        return own
+    }
+
+    /// Refuses, as `notFound`, a resource on a wallet the principal may not see.
+    func checkVisible(_ walletId: WalletID, _ principal: Principal, _ notFound: @autoclosure () -> any Error) throws {
+        guard principal.mayUse(walletId: walletId) else { throw notFound() }
     }
 
     /// The wallet a request names, or the workspace's pool when it names none.

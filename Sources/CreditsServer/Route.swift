@@ -1,3 +1,4 @@
+import CreditsCore
 import CreditsStore
 import Hummingbird
 
@@ -9,8 +10,11 @@ struct Route: Sendable {
         case open(@Sendable (Request, CreditsRequestContext) async throws -> Response)
         /// The operator's admin token.
         case admin(@Sendable (Request, CreditsRequestContext) async throws -> Response)
-        /// A workspace API key; the handler gets the key, whose workspace scopes everything it does.
-        case apiKey(@Sendable (APIKey, Request, CreditsRequestContext) async throws -> Response)
+        /// A workspace API key of the owner or a member; the handler gets the principal, whose workspace scopes
+        /// everything it does and whose wallet scopes what a member sees (docs/teams.md).
+        case apiKey(@Sendable (Principal, Request, CreditsRequestContext) async throws -> Response)
+        /// A workspace API key of the owner only; a member's key is answered 403 `owner_only`.
+        case owner(@Sendable (Principal, Request, CreditsRequestContext) async throws -> Response)
     }
 
     let method: HTTPRequest.Method
@@ -28,6 +32,7 @@ struct Route: Sendable {
         // Every credentialed route can refuse the credentials and fail unexpectedly.
         case .admin: self.statuses = statuses.union([401, 403, 500])
         case .apiKey: self.statuses = statuses.union([401, 500])
+        case .owner: self.statuses = statuses.union([401, 403, 500])
         }
         self.handler = handler
     }

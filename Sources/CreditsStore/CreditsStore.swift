@@ -59,8 +59,11 @@ public struct NewWorkspace: Hashable, Sendable {
     public var name: String
     public var timeZone: String
     public var firstKey: NewAPIKey
+    /// The owner's email address, when the operator knows it.
+    public var ownerEmail: String?
 
-    public init(name: String, timeZone: String, firstKey: NewAPIKey) {
+    public init(name: String, timeZone: String, firstKey: NewAPIKey, ownerEmail: String? = nil) {
+        self.ownerEmail = ownerEmail
         self.name = name
         self.timeZone = timeZone
         self.firstKey = firstKey
@@ -73,16 +76,19 @@ public struct NewWorkspace: Hashable, Sendable {
         guard TimeZone(identifier: timeZone) != nil else {
             throw .invalid("timeZone must be an IANA time zone such as Europe/Berlin")
         }
+        if let ownerEmail { try EmailAddress.check(ownerEmail) }
     }
 }
 
-/// A new workspace with its pool and first key.
+/// A new workspace with its pool, its owner and the owner's first key.
 public struct CreatedWorkspace: Hashable, Sendable {
     public var workspace: Workspace
     public var pool: Wallet
     public var key: APIKey
+    public var owner: Person
 
-    public init(workspace: Workspace, pool: Wallet, key: APIKey) {
+    public init(workspace: Workspace, pool: Wallet, key: APIKey, owner: Person) {
+        self.owner = owner
         self.workspace = workspace
         self.pool = pool
         self.key = key
@@ -138,4 +144,4 @@ public struct EntryPage: Hashable, Sendable, Codable {
 /// Everything the service needs from its store: the ledger plus each capability's own protocol. Each new
 /// capability adds its protocol here (`CreditsStore & CallStore & …`), and every backend conforms.
 public typealias ServiceStore = CreditsStore & CallStore & DoNotCallStore & CampaignStore & BillingStore & PurchaseStore
-    & NotificationStore & PortalStore
+    & NotificationStore & TeamStore & PortalStore

@@ -122,6 +122,9 @@ extension MemoryStore: BillingStore {
         }
         apply(decision.change)
         try recordGrant(decision.grant, decision.grantResult, now: now)
+        if decision.startsTeamCycle {
+            try resetTeam(workspaceId, allotmentLotId: decision.grantResult?.lot?.id, now: now)
+        }
         if let notification = decision.notification { _ = try emitNow(notification) }
         billing.subscriptions[workspaceId] = decision.subscription
         billing.nextResetAt[workspaceId] = decision.nextCheckAt

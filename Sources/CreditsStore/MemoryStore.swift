@@ -13,7 +13,8 @@ public actor MemoryStore: CreditsStore {
     var holds: [HoldID: Hold] = [:]
     var holdsByAttempt: [String: HoldID] = [:]
     var entries: [LedgerEntry] = []
-    private var keys: [String: APIKey] = [:]
+    /// Keys by hash. Internal: the team extension adds and revokes members' keys.
+    var keys: [String: APIKey] = [:]
     /// Internal: the billing extensions store their grants' results under their idempotency keys.
     var idempotency: [String: IdempotencyRecord] = [:]
     /// Plans, subscriptions, packages and purchases (MemoryStore+Billing.swift, MemoryStore+Purchases.swift).
@@ -24,6 +25,8 @@ public actor MemoryStore: CreditsStore {
     var campaignTables = CampaignTables()
     /// Endpoints, settings, events, deliveries and alert states (MemoryStore+Notifications.swift).
     var notifications = MemoryNotificationTables()
+    /// People, invitations and the audit log (MemoryStore+Team.swift).
+    var team = MemoryTeamTables()
     /// Portal sign-ins and sessions (MemoryStore+Portal.swift).
     var portal = MemoryPortalTables()
 
@@ -39,11 +42,15 @@ public actor MemoryStore: CreditsStore {
         let now = clock.now()
         let workspace = Workspace(id: ids.next(.workspace), name: new.name, timeZone: new.timeZone, createdAt: now)
         let pool = Wallet(id: ids.next(.wallet), workspaceId: workspace.id, kind: .pool, createdAt: now)
-        let key = makeKey(workspaceId: workspace.id, new.firstKey, now: now)
+        let owner = Person(
+            id: ids.next(.person), workspaceId: workspace.id, email: new.ownerEmail.map(EmailAddress.normalized),
+            role: .owner, walletId: nil, joinedAt: now)
+        let key = makeKey(workspaceId: workspace.id, new.firstKey, person: owner, now: now)
         workspaces[workspace.id] = workspace
         wallets[pool.id] = pool
+        team.people[owner.id] = owner
         keys[key.hash] = key
-        return CreatedWorkspace(workspace: workspace, pool: pool, key: key)
+        return CreatedWorkspace(workspace: workspace, pool: pool, key: key, owner: owner)
     }
 
     public func workspace(id: WorkspaceID) async throws -> Workspace? { workspaces[id] }
@@ -54,7 +61,8 @@ public actor MemoryStore: CreditsStore {
 
     public func createAPIKey(workspaceId: WorkspaceID, _ key: NewAPIKey) async throws -> APIKey {
         guard workspaces[workspaceId] != nil else { throw LedgerRefusal(.workspaceNotFound, "no such workspace") }
-        let stored = makeKey(workspaceId: workspaceId, key, now: clock.now())
+        let person = try keyHolder(workspaceId, key.personId)
+        let stored = makeKey(workspaceId: workspaceId, key, person: person, now: clock.now())
         keys[stored.hash] = stored
         return stored
     }
@@ -74,10 +82,10 @@ public actor MemoryStore: CreditsStore {
         return key
     }
 
-    private func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, now: Date) -> APIKey {
+    func makeKey(workspaceId: WorkspaceID, _ key: NewAPIKey, person: Person, now: Date) -> APIKey {
         APIKey(
             id: ids.next(.apiKey), workspaceId: workspaceId, name: key.name, prefix: key.prefix, hash: key.hash,
-            createdAt: now)
+            createdAt: now, personId: person.id, role: person.role)
     }
 
     // MARK: Ledger

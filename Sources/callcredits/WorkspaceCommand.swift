@@ -43,9 +43,9 @@ struct WorkspaceCommand: AsyncParsableCommand {
                 throw ValidationError("write the password on stdin")
             }
             try await options.withStore { store in
-                try await PortalAccounts.setPassword(
-                    store: store, workspaceId: workspace, personId: PortalAccounts.ownerPersonId, email: email,
-                    password: password, cost: PortalConfiguration().passwordCost, now: Date())
+                try await PortalAccounts.setOwnerPassword(
+                    store: store, workspaceId: workspace, email: email, password: password,
+                    cost: PortalConfiguration().passwordCost, now: Date())
             }
             print("portal sign-in set for \(email) in \(workspace)")
         }

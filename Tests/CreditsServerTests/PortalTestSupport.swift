@@ -36,9 +36,8 @@ extension Harness {
     func addOwner(_ workspace: TestWorkspace, email: String = "owner@example.com", password: String = "correct-horse")
         async throws
     {
-        try await PortalAccounts.setPassword(
-            store: store, workspaceId: workspace.id, personId: PortalAccounts.ownerPersonId, email: email,
-            password: password, cost: 4, now: clock.now())
+        try await PortalAccounts.setOwnerPassword(
+            store: store, workspaceId: workspace.id, email: email, password: password, cost: 4, now: clock.now())
     }
 }
 

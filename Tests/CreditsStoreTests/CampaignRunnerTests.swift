@@ -72,11 +72,12 @@ struct RunnerFixture {
     }
 
     /// A launched campaign with the given recipients' numbers.
-    func launch(_ numbers: [[String]], pacing: PacingSettings = alwaysOpen, cap: Credits? = nil) async throws
-        -> Campaign
-    {
+    func launch(
+        _ numbers: [[String]], pacing: PacingSettings = alwaysOpen, cap: Credits? = nil, walletId: WalletID? = nil
+    ) async throws -> Campaign {
         let created = try await fixture.store.createCampaign(
-            NewCampaign(workspaceId: fixture.workspace, name: "Run", creditCap: cap, pacing: pacing))
+            NewCampaign(workspaceId: fixture.workspace, walletId: walletId, name: "Run", creditCap: cap, pacing: pacing)
+        )
         let recipients = numbers.enumerated().map { index, list in
             Recipient(row: index + 2, numbers: list.map { try! PhoneNumber($0) })
         }

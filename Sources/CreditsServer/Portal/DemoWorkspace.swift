@@ -11,6 +11,10 @@ public enum DemoWorkspace {
     public static let ownerEmail = "owner@demo.callcredits.test"
     public static let ownerPassword = "demo-owner-password"
     public static let workspaceName = "Demo Outbound"
+    /// The two members' sign-ins.
+    public static let members = [
+        ("ana@demo.callcredits.test", "demo-member-password"), ("ben@demo.callcredits.test", "demo-member-password"),
+    ]
 
     /// What `create` made, or found made before.
     public struct SignIns: Sendable {
@@ -24,7 +28,8 @@ public enum DemoWorkspace {
     public static func create(store: any ServiceStore, clock: ManualClock, passwordCost: UInt8, logger: Logger)
         async throws -> SignIns
     {
-        let people: [(email: String, password: String, role: String)] = [(ownerEmail, ownerPassword, "owner")]
+        let people: [(email: String, password: String, role: String)] =
+            [(ownerEmail, ownerPassword, "owner")] + members.map { ($0.0, $0.1, "member") }
         if let existing = try await store.portalCredential(email: ownerEmail) {
             return SignIns(workspaceId: existing.workspaceId, created: false, people: people)
         }
@@ -56,9 +61,37 @@ public enum DemoWorkspace {
                 DoNotCallNumber(phoneNumber: "+14155550107", source: "demo"),
                 DoNotCallNumber(phoneNumber: "+14155550142", source: "demo"),
             ])
-        try await PortalAccounts.setPassword(
-            store: store, workspaceId: workspace, personId: PortalAccounts.ownerPersonId, email: ownerEmail,
-            password: ownerPassword, cost: passwordCost, now: start)
+        try await PortalAccounts.setOwnerPassword(
+            store: store, workspaceId: workspace, email: ownerEmail, password: ownerPassword, cost: passwordCost,
+            now: start)
+        guard let owner = try await PortalPeople.owner(store: store, workspaceId: workspace) else {
+            preconditionFailure("a new workspace has its owner")
+        }
+        // Two members, invited and joined as the team routes do it, each with a monthly allotment; Ana gets a
+        // transfer too, and the second campaign is hers.
+        var memberWallets: [WalletID] = []
+        for (email, password) in members {
+            let (_, hash) = InvitationToken.generate()
+            _ = try await store.team(
+                TeamRequest(workspaceId: workspace, actor: owner.id, command: .invite(email: email, tokenHash: hash)))
+            let joined = try await store.team(
+                TeamRequest(
+                    workspaceId: workspace, actor: "invitee", command: .acceptInvitation(tokenHash: hash),
+                    newKey: APIKeySecret.generate(name: "demo").key))
+            guard let person = joined.outcome.person, let wallet = person.walletId else {
+                preconditionFailure("an accepted invitation makes a member with a wallet")
+            }
+            _ = try await store.team(
+                TeamRequest(workspaceId: workspace, actor: owner.id, command: .setAllotment(person.id, Credits(150))))
+            try await PortalAccounts.setPassword(
+                store: store, workspaceId: workspace, personId: person.id, email: email, password: password,
+                cost: passwordCost, now: start)
+            memberWallets.append(wallet)
+            if memberWallets.count == 1 {
+                _ = try await store.team(
+                    TeamRequest(workspaceId: workspace, actor: owner.id, command: .transfer(person.id, Credits(100))))
+            }
+        }
         let telephony = SimulatedTelephony(
             carrier: SimulatedCarrier(seed: 2026), clock: clock,
             callbacks: ProviderCallbacks(store: store, source: "demo"), logger: logger)
@@ -71,7 +104,9 @@ public enum DemoWorkspace {
         {
             clock.set(start.addingTimeInterval(Double(day) * 86_400 + 3_600))
             var campaign = try await store.createCampaign(
-                NewCampaign(workspaceId: workspace, walletId: created.pool.id, name: name, pacing: everyDay))
+                NewCampaign(
+                    workspaceId: workspace, walletId: day == 1 ? memberWallets[0] : created.pool.id, name: name,
+                    pacing: everyDay))
             var rows: [Recipient] = []
             for index in 0..<recipients {
                 let suffix: Int = day * 200 + index + 100

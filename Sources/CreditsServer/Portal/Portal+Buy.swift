@@ -55,7 +55,7 @@ extension Portal {
             throw PortalError.invalid("The form is incomplete: reload the page and try again.")
         }
         let (view, _) = try await api.purchase(
-            workspaceId: signIn.workspaceId, packageId: packageId, idempotencyKey: key, context: context)
+            by: signIn.person.principal, packageId: packageId, idempotencyKey: key, context: context)
         if view.purchase.status == .pending, let url = view.purchase.checkoutURL {
             return Self.redirect(url)
         }

@@ -22,6 +22,15 @@ public enum PortalAccounts {
                 workspaceId: workspaceId, personId: personId, email: email, passwordHash: hash, createdAt: now))
     }
 
-    /// The person id of a workspace's owner.
-    public static var ownerPersonId: String { PortalPeople.ownerPlaceholderId }
+    /// Sets the sign-in of the workspace's owner (see `setPassword`).
+    public static func setOwnerPassword(
+        store: any ServiceStore, workspaceId: WorkspaceID, email: String, password: String, cost: UInt8, now: Date
+    ) async throws {
+        guard let owner = try await PortalPeople.owner(store: store, workspaceId: workspaceId) else {
+            throw LedgerRefusal(.workspaceNotFound, "no workspace \(workspaceId)")
+        }
+        try await setPassword(
+            store: store, workspaceId: workspaceId, personId: owner.id, email: email, password: password, cost: cost,
+            now: now)
+    }
 }

@@ -41,6 +41,28 @@ extension Harness {
     }
 }
 
+extension Harness {
+    /// A member invited and joined through the teams store, with a portal sign-in.
+    @discardableResult
+    func addMember(_ workspace: TestWorkspace, email: String, password: String = "member-horse") async throws
+        -> Person
+    {
+        let owner = try #require(try await PortalPeople.owner(store: store, workspaceId: workspace.id))
+        let (_, hash) = InvitationToken.generate()
+        _ = try await store.team(
+            TeamRequest(workspaceId: workspace.id, actor: owner.id, command: .invite(email: email, tokenHash: hash)))
+        let joined = try await store.team(
+            TeamRequest(
+                workspaceId: workspace.id, actor: "invitee", command: .acceptInvitation(tokenHash: hash),
+                newKey: APIKeySecret.generate(name: "member").key))
+        let person = try #require(joined.outcome.person)
+        try await PortalAccounts.setPassword(
+            store: store, workspaceId: workspace.id, personId: person.id, email: email, password: password, cost: 4,
+            now: clock.now())
+        return person
+    }
+}
+
 extension TestClientProtocol {
     /// Posts a URL-encoded form with the browser's cookie.
     func postForm(_ uri: String, _ fields: [(String, String)], cookie: String?) async throws -> TestResponse {

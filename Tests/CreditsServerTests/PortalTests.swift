@@ -118,6 +118,8 @@ struct PortalTests {
             ]
             for route in Portal.formRoutes {
                 let path = route.replacingOccurrences(of: "{campaignId}", with: campaign)
+                    .replacingOccurrences(of: "{personId}", with: "per_x").replacingOccurrences(
+                        of: "{invitationId}", with: "inv_x")
                 for token in [nil, "wrong-token"] {
                     let body = (fields[route] ?? []) + (token.map { [("_csrf", $0)] } ?? [])
                     let response = try await client.postForm(path, body, cookie: browser.cookie)
@@ -279,6 +281,58 @@ struct PortalTests {
                 "/portal/dnc/remove", [("_csrf", browser.csrf), ("phone", "+14155550100")], cookie: browser.cookie)
             let listed = try await harness.store.doNotCallList(workspaceId: workspace.id, after: nil, limit: 10)
             #expect(listed.numbers.map(\.phoneNumber) == ["+14155550101"])
+        }
+    }
+
+    @Test func aMemberCannotOpenTheTeamPageNorBuyAndSeesOnlyTheirOwnWalletAndCampaigns() async throws {
+        let harness = Harness()
+        try await harness.run { client in
+            let workspace = try await client.createWorkspace()
+            try await harness.addOwner(workspace)
+            let member = try await harness.addMember(workspace, email: "ana@example.com")
+            _ = try await client.grant(workspace, amount: 5_000)
+            _ = try await client.send(
+                .post, "/v1/campaigns", token: workspace.secret, json: #"{"name": "Owner only campaign"}"#)
+            let ana = try await client.signIn(email: "ana@example.com", password: "member-horse")
+            let team = try await client.page("/portal/team", cookie: ana.cookie)
+            #expect(team.status == .forbidden)
+            #expect(team.headers[PortalError.codeHeader] == "owner_only")
+            let transfer = try await client.postForm(
+                "/portal/team/members/\(member.id)/transfer", [("_csrf", ana.csrf), ("credits", "10")],
+                cookie: ana.cookie)
+            #expect(transfer.status == .forbidden)
+            let billing = text(try await client.page("/portal/billing", cookie: ana.cookie))
+            #expect(billing.contains(#"<span class="value" id="available">0</span>"#))
+            #expect(!billing.contains("/portal/team"))
+            let campaigns = text(try await client.page("/portal/campaigns", cookie: ana.cookie))
+            #expect(!campaigns.contains("Owner only campaign"))
+        }
+    }
+
+    @Test func aTransferFromTheTeamPageShowsOnTheMembersBillingPage() async throws {
+        let harness = Harness()
+        try await harness.run { client in
+            let workspace = try await client.createWorkspace()
+            try await harness.addOwner(workspace)
+            let member = try await harness.addMember(workspace, email: "ben@example.com")
+            _ = try await client.grant(workspace, amount: 5_000)
+            let owner = try await client.signIn()
+            let page = text(try await client.page("/portal/team", cookie: owner.cookie))
+            #expect(page.contains("ben@example.com"))
+            let transferred = try await client.postForm(
+                "/portal/team/members/\(member.id)/transfer", [("_csrf", owner.csrf), ("credits", "1,200")],
+                cookie: owner.cookie)
+            #expect(transferred.status == .ok)
+            #expect(text(transferred).contains("1,200 credits were transferred."))
+            let tooMuch = try await client.postForm(
+                "/portal/team/members/\(member.id)/transfer", [("_csrf", owner.csrf), ("credits", "999999")],
+                cookie: owner.cookie)
+            #expect(tooMuch.status.code >= 400)
+            let ben = try await client.signIn(email: "ben@example.com", password: "member-horse")
+            let billing = text(try await client.page("/portal/billing", cookie: ben.cookie))
+            #expect(billing.contains(#"<span class="value" id="available">1,200</span>"#))
+            let audit = text(try await client.page("/portal/team", cookie: owner.cookie))
+            #expect(audit.contains("credits.transferred"))
         }
     }
 

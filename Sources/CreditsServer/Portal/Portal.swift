@@ -76,6 +76,14 @@ struct Portal: Sendable {
         router.post("/portal/dnc", use: form(addDoNotCall))
         router.post("/portal/dnc/remove", use: form(removeDoNotCall))
         router.post("/portal/dnc/import", use: form(importDoNotCall, bytesMax: api.configuration.dncImportBytesMax))
+        router.get("/portal/team", use: page(teamPage))
+        router.post("/portal/team/invite", use: form(invite))
+        router.post("/portal/team/invitations/{invitationId}/cancel", use: form(cancelInvitation))
+        for action in ["allotment", "transfer", "reclaim", "remove", "cancel-removal"] {
+            router.post(
+                RouterPath("/portal/team/members/{personId}/\(action)"),
+                use: form { try await memberAction($0, $1, $2, $3, action) })
+        }
     }
 
     /// The form routes, for tests that hold every one of them to the CSRF check.
@@ -83,7 +91,11 @@ struct Portal: Sendable {
         "/portal/sign-out", "/portal/buy", "/portal/campaigns", "/portal/campaigns/{campaignId}/recipients",
         "/portal/campaigns/{campaignId}/launch", "/portal/campaigns/{campaignId}/pause",
         "/portal/campaigns/{campaignId}/resume", "/portal/campaigns/{campaignId}/cancel", "/portal/dnc",
-        "/portal/dnc/remove", "/portal/dnc/import",
+        "/portal/dnc/remove", "/portal/dnc/import", "/portal/team/invite",
+        "/portal/team/invitations/{invitationId}/cancel",
+        "/portal/team/members/{personId}/allotment", "/portal/team/members/{personId}/transfer",
+        "/portal/team/members/{personId}/reclaim", "/portal/team/members/{personId}/remove",
+        "/portal/team/members/{personId}/cancel-removal",
     ]
 
     typealias PageHandler = @Sendable (Request, CreditsRequestContext, PortalSignIn) async throws -> Response

@@ -81,7 +81,7 @@ def test_the_do_not_call_page_adds_and_removes(portal, browser):
 
 def test_every_input_has_a_label_and_pages_fit_a_phone(portal, phone):
     sign_in(phone, portal, *OWNER)
-    for path in ("/portal/billing", "/portal/buy", "/portal/campaigns", "/portal/dnc"):
+    for path in ("/portal/billing", "/portal/buy", "/portal/campaigns", "/portal/dnc", "/portal/team"):
         phone.get(portal.url + path)
         unlabeled = phone.execute_script("""
             return [...document.querySelectorAll('input:not([type=hidden]), textarea, select')]
@@ -112,9 +112,44 @@ def test_screenshots_of_the_main_pages(portal, browser, phone):
         screenshot(driver, "sign-in")
         sign_in(driver, portal, *OWNER)
         for name, path in (("billing", "/portal/billing"), ("buy", "/portal/buy"), ("campaigns", "/portal/campaigns"),
-                           ("dnc", "/portal/dnc")):
+                           ("dnc", "/portal/dnc"), ("team-owner", "/portal/team")):
             driver.get(portal.url + path)
             screenshot(driver, name)
         driver.get(portal.url + "/portal/campaigns")
         click(driver, driver.find_element(By.LINK_TEXT, "Win-back"))
         screenshot(driver, "campaign")
+
+
+MEMBER = ("ben@demo.callcredits.test", "demo-member-password")
+
+
+def test_a_transfer_to_a_member_shows_on_the_members_billing_page(portal, browser):
+    sign_in(browser, portal, *OWNER)
+    click(browser, browser.find_element(By.LINK_TEXT, "Team"))
+    member = browser.find_element(By.XPATH, "//article[contains(@class,'member')][.//h3[contains(.,'ben@demo')]]")
+    before = number(member.find_element(By.CLASS_NAME, "member-available").text)
+    field = member.find_element(By.CSS_SELECTOR, "input[id^=transfer-]")
+    keys(browser, field, "1,250", Keys.ENTER)
+    assert "1,250 credits were transferred." in browser.find_element(By.ID, "team-message").text
+    assert "credits.transferred" in browser.find_element(By.ID, "audit").text
+    screenshot(browser, "team")
+    click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Sign out']"))
+    sign_in(browser, portal, *MEMBER)
+    assert number(browser.find_element(By.ID, "available").text) == before + 1250
+
+
+def test_a_member_cannot_open_the_team_page(portal, browser):
+    sign_in(browser, portal, *MEMBER)
+    assert not browser.find_elements(By.LINK_TEXT, "Team")
+    browser.get(portal.url + "/portal/team")
+    assert browser.find_element(By.CLASS_NAME, "error-code").text == "owner_only"
+    browser.get(portal.url + "/portal/campaigns")
+    # The demo's campaigns are the owner's and Ana's: none is Ben's.
+    assert "Win-back" not in browser.find_element(By.ID, "campaigns").text
+
+
+def test_a_member_sees_their_own_campaign(portal, browser):
+    sign_in(browser, portal, "ana@demo.callcredits.test", "demo-member-password")
+    browser.get(portal.url + "/portal/campaigns")
+    table = browser.find_element(By.ID, "campaigns").text
+    assert "Webinar follow-up" in table and "Win-back" not in table

@@ -59,7 +59,11 @@ extension Portal {
         let format = signIn.format
         let workspaceId = signIn.workspaceId
         var members: [TeamView.Member] = []
-        for person in try await store.people(workspaceId: workspaceId) where person.role == .member {
+        let people = try await store.people(workspaceId: workspaceId)
+        // The audit log names people by email where it can.
+        var names: [String: String] = [:]
+        for person in people { names[person.id] = person.email ?? (person.role == .owner ? "owner" : person.id) }
+        for person in people where person.role == .member {
             var available = "—"
             if let wallet = person.walletId, person.status != .removed {
                 available = PortalFormat.credits(
@@ -81,7 +85,8 @@ extension Portal {
         let audit = try await store.auditEvents(AuditQuery(workspaceId: workspaceId, limit: 50))
         let events = audit.events.map {
             TeamView.Event(
-                when: format.time($0.createdAt), actor: $0.actor, action: $0.action.rawValue, subject: $0.subject ?? "",
+                when: format.time($0.createdAt), actor: names[$0.actor] ?? $0.actor, action: $0.action.rawValue,
+                subject: $0.subject.map { names[$0] ?? $0 } ?? "",
                 before: Self.describe($0.before), after: Self.describe($0.after))
         }
         let pool = try await store.balance(workspaceId: workspaceId, walletId: signIn.person.walletId)

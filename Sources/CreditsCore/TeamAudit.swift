@@ -100,6 +100,7 @@ public enum AuditAction: String, Hashable, Sendable, Codable, CaseIterable {
     case creditsTransferred = "credits.transferred"
     case creditsReclaimed = "credits.reclaimed"
     case purchaseCreated = "purchase.created"
+    case purchaseRefunded = "purchase.refunded"
     case planChanged = "subscription.plan_changed"
     case subscriptionCreated = "subscription.created"
     case subscriptionStatusChanged = "subscription.status_changed"

@@ -244,6 +244,12 @@ extension PostgresStore {
     func resetTeam(
         _ workspaceId: WorkspaceID, allotmentLotId: LotID?, now: Date, on connection: PostgresConnection
     ) async throws {
+        // Most workspaces have no members: one indexed probe instead of locking and loading the team.
+        let members = try await rows(
+            """
+            SELECT 1 FROM people WHERE workspace_id = \(workspaceId) AND role = 'member' AND status <> 'removed' LIMIT 1
+            """, on: connection)
+        guard !members.isEmpty else { return }
         let change = TeamRules.cycleReset(
             snapshot: try await teamSnapshot(workspaceId, now: now, on: connection), allotmentLotId: allotmentLotId,
             now: now, ids: ids)

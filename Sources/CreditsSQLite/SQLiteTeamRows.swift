@@ -218,6 +218,12 @@ extension SQLiteStore: TeamStore {
     static func resetTeam(
         _ workspaceId: WorkspaceID, allotmentLotId: LotID?, now: Date, ids: some IDSource, _ db: Database
     ) throws {
+        // Most workspaces have no members: one indexed probe instead of loading the team.
+        guard
+            try db.firstRow(
+                "SELECT 1 FROM people WHERE workspace_id = ? AND role = 'member' AND status <> 'removed' LIMIT 1",
+                [.text(workspaceId)], { _ in true }) != nil
+        else { return }
         let change = TeamRules.cycleReset(
             snapshot: try SQLiteTeamRows.snapshot(db, workspaceId, now: now), allotmentLotId: allotmentLotId, now: now,
             ids: ids)

@@ -59,9 +59,17 @@ extension CreditsAPI {
             guard let flag = Bool(text) else { throw APIError.badRequest("needsReconciliation must be true or false") }
             needsReconciliation = flag
         }
+        let walletFilter = try scopedFilter(query.get("walletId"), key)
+        if let walletFilter, key.isOwner {
+            // Another workspace's wallet is unknown here, as on the entries and usage routes (not an empty page).
+            guard try await store.wallets(workspaceId: key.workspaceId).contains(where: { $0.id == walletFilter })
+            else {
+                throw LedgerRefusal(.walletNotFound, "no wallet \(walletFilter) in this workspace")
+            }
+        }
         let attemptQuery = AttemptQuery(
             workspaceId: key.workspaceId, campaignId: query.get("campaignId"), recipientId: query.get("recipientId"),
-            walletId: try scopedFilter(query.get("walletId"), key), statuses: statuses,
+            walletId: walletFilter, statuses: statuses,
             needsReconciliation: needsReconciliation,
             limit: try pageLimit(query.get("limit")), after: query.get("cursor"))
         try attemptQuery.validate()

@@ -109,6 +109,13 @@ extension CreditsAPI {
             workspaceId: workspaceId, purchaseId: purchaseId, refundedMinor: body?.amountMinor ?? charged,
             chargedMinor: charged)
         if !refund.replayed {
+            try await recordAudit(
+                workspaceId, actor: AuditEvent.operatorActor, .purchaseRefunded, subject: purchaseId,
+                before: ["status": .text(purchase.status.rawValue)],
+                after: [
+                    "refundedMinor": .number(body?.amountMinor ?? charged), "takenBack": .credits(refund.takenBack),
+                    "alreadySpent": .credits(refund.alreadySpent),
+                ])
             context.logger.info(
                 "purchase refunded",
                 metadata: [

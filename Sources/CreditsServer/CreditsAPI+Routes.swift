@@ -24,7 +24,7 @@ extension CreditsAPI {
                 .apiKey(releaseHold)),
             // Call attempts, provider callbacks, the Do Not Call list and usage.
             Route(.post, "/v1/attempts", statuses: bodyStatuses.union([200, 201, 404, 409]), .apiKey(createAttempt)),
-            Route(.get, "/v1/attempts", statuses: [200, 400, 422], .apiKey(listAttempts)),
+            Route(.get, "/v1/attempts", statuses: [200, 400, 404, 422], .apiKey(listAttempts)),
             Route(.get, "/v1/attempts/{attemptId}", statuses: [200, 404, 422], .apiKey(getAttempt)),
             Route(
                 .post, "/v1/attempts/{attemptId}/events", statuses: bodyStatuses.union([200, 402, 404, 409]),

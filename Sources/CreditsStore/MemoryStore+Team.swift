@@ -93,6 +93,8 @@ extension MemoryStore: TeamStore {
 
     /// The team's part of a cycle reset, in the same step as the pool's.
     func resetTeam(_ workspaceId: WorkspaceID, allotmentLotId: LotID?, now: Date) throws {
+        guard team.people.values.contains(where: { $0.workspaceId == workspaceId && $0.role == .member && $0.canAct })
+        else { return }
         let change = TeamRules.cycleReset(
             snapshot: teamSnapshot(workspaceId, now: now), allotmentLotId: allotmentLotId, now: now, ids: ids)
         _ = try applyTeam(change, newKey: nil, now: now)

@@ -136,6 +136,8 @@ def test_a_transfer_to_a_member_shows_on_the_members_billing_page(portal, browse
     click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Sign out']"))
     sign_in(browser, portal, *MEMBER)
     assert number(browser.find_element(By.ID, "available").text) == before + 1250
+    assert "150" in browser.find_element(By.ID, "member-allotment").text
+    assert not browser.find_elements(By.ID, "usage-members")
 
 
 def test_a_member_cannot_open_the_team_page(portal, browser):

@@ -43,6 +43,8 @@ extension Portal {
         var lowBalance: Bool
         var allotment: Allotment?
         var noSubscription: Bool
+        /// A member's monthly allotment from the owner.
+        var memberAllotment: String?
         var nextReset: String
         var purchased: [Lot]
         var purchasedLeft: String
@@ -114,6 +116,7 @@ extension Portal {
             available: PortalFormat.credits(balance.available), held: PortalFormat.credits(balance.held),
             lowBalance: balance.available.count < 10, allotment: allotment,
             noSubscription: ownPool && summary.subscription == nil,
+            memberAllotment: signIn.person.isOwner ? nil : PortalFormat.credits(signIn.person.person.monthlyAllotment),
             nextReset: ownPool ? format.time(summary.nextResetAt) : "—", purchased: lots,
             purchasedLeft: PortalFormat.credits(ownPool ? summary.purchasedLeft : .zero),
             timeZone: signIn.workspace.timeZone, from: from.description, to: to.description,

@@ -336,6 +336,45 @@ struct PortalTests {
         }
     }
 
+    @Test func anInviteeJoinsFromTheLinkWithAPasswordAndIsSignedInAsAMember() async throws {
+        let harness = Harness()
+        try await harness.run { client in
+            let workspace = try await client.createWorkspace()
+            try await harness.addOwner(workspace)
+            let owner = try await client.signIn()
+            let invited = text(
+                try await client.postForm(
+                    "/portal/team/invite", [("_csrf", owner.csrf), ("email", "cleo@example.com")], cookie: owner.cookie)
+            )
+            let marker = "/portal/join?token="
+            let start = try #require(invited.range(of: marker))
+            let token = String(invited[start.upperBound...].prefix { $0 != "\"" })
+            #expect(token.hasPrefix("ccinv_"))
+            let form = try await client.page("/portal/join?token=\(token)", cookie: nil)
+            #expect(text(form).contains("cleo@example.com"))
+            let csrf = try #require(setCookie(Portal.signInCookie, in: form)?.value)
+            let forged = try await client.postForm(
+                "/portal/join", [("token", token), ("password", "cleo-password")], cookie: nil)
+            #expect(forged.status == .forbidden && forged.headers[PortalError.codeHeader] == "csrf_invalid")
+            let short = try await client.postForm(
+                "/portal/join", [("_csrf", csrf), ("token", token), ("password", "short")],
+                cookie: "\(Portal.signInCookie)=\(csrf)")
+            #expect(short.status == .unprocessableContent)
+            #expect(try await harness.store.people(workspaceId: workspace.id).count == 1)
+            let joined = try await client.postForm(
+                "/portal/join", [("_csrf", csrf), ("token", token), ("password", "cleo-password")],
+                cookie: "\(Portal.signInCookie)=\(csrf)")
+            #expect(joined.status == .seeOther)
+            #expect(setCookie(Portal.sessionCookie, in: joined) != nil)
+            let cleo = try await client.signIn(email: "cleo@example.com", password: "cleo-password")
+            #expect(try await client.page("/portal/team", cookie: cleo.cookie).status == .forbidden)
+            let again = try await client.postForm(
+                "/portal/join", [("_csrf", csrf), ("token", token), ("password", "cleo-password")],
+                cookie: "\(Portal.signInCookie)=\(csrf)")
+            #expect(again.status.code >= 400)
+        }
+    }
+
     @Test func multipartFormsAreRead() {
         let body = Data(
             "--XyZ\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken\r\n--XyZ\r\n"

@@ -64,27 +64,32 @@ extension Portal {
                     email: email, error: "The email or password is not right.", status: .unauthorized,
                     code: PortalError.Code.signInFailed.rawValue)
             }
-            let token = Self.randomToken()
-            let now = api.clock.now()
-            try await store.createPortalSession(
-                PortalSession(
-                    tokenHash: Self.sha256(token), workspaceId: credential.workspaceId, personId: credential.personId,
-                    csrfToken: Self.randomToken(), createdAt: now,
-                    expiresAt: now.addingTimeInterval(configuration.sessionSeconds)))
-            _ = try? await store.deleteExpiredPortalSessions(before: now)
             context.logger.info(
                 "portal sign-in",
                 metadata: ["workspace": "\(credential.workspaceId)", "person": "\(credential.personId)"])
-            var headers = HTTPFields()
-            headers.append(
-                HTTPField(
-                    name: .setCookie,
-                    value: setCookie(Self.sessionCookie, token, maxAgeSeconds: Int(configuration.sessionSeconds))))
-            headers.append(HTTPField(name: .setCookie, value: setCookie(Self.signInCookie, "", maxAgeSeconds: 0)))
-            return Self.redirect("/portal/billing", headers: headers)
+            return try await startSession(workspaceId: credential.workspaceId, personId: credential.personId)
         } catch {
             return errorPage(error, signIn: nil, context: context)
         }
+    }
+
+    /// A new session for the person, its cookie set, and the way to the billing page.
+    func startSession(workspaceId: WorkspaceID, personId: PersonID) async throws -> Response {
+        let token = Self.randomToken()
+        let now = api.clock.now()
+        try await store.createPortalSession(
+            PortalSession(
+                tokenHash: Self.sha256(token), workspaceId: workspaceId, personId: personId,
+                csrfToken: Self.randomToken(), createdAt: now,
+                expiresAt: now.addingTimeInterval(configuration.sessionSeconds)))
+        _ = try? await store.deleteExpiredPortalSessions(before: now)
+        var headers = HTTPFields()
+        headers.append(
+            HTTPField(
+                name: .setCookie,
+                value: setCookie(Self.sessionCookie, token, maxAgeSeconds: Int(configuration.sessionSeconds))))
+        headers.append(HTTPField(name: .setCookie, value: setCookie(Self.signInCookie, "", maxAgeSeconds: 0)))
+        return Self.redirect("/portal/billing", headers: headers)
     }
 
     /// `POST /portal/sign-out`: ends the session and clears its cookie.

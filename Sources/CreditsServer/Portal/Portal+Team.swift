@@ -106,7 +106,9 @@ extension Portal {
         let (token, hash) = InvitationToken.generate()
         _ = try await teamCommand(signIn, .invite(email: email, tokenHash: hash))
         return try await teamPage(
-            signIn, message: "\(email) is invited for 7 days. Pass on this invitation token; it is shown only now.",
+            signIn,
+            message: "\(email) is invited for 7 days. Pass on this link (shown only now): the invitee opens it, "
+                + "chooses a password and is signed in.",
             invitationToken: token)
     }
 

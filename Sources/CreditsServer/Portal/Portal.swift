@@ -56,6 +56,8 @@ struct Portal: Sendable {
         }
         router.get("/portal/sign-in") { request, _ in await signInPage(request) }
         router.post("/portal/sign-in") { request, context in await signIn(request, context) }
+        router.get("/portal/join") { request, _ in await joinPage(request) }
+        router.post("/portal/join") { request, context in await join(request, context) }
         router.post("/portal/sign-out", use: form { request, _, signIn, _ in try await signOut(signIn) })
         router.get("/portal/billing", use: page(billingPage))
         router.get("/portal/billing/usage.csv", use: page(usageCSV))

@@ -155,3 +155,17 @@ def test_a_member_sees_their_own_campaign(portal, browser):
     browser.get(portal.url + "/portal/campaigns")
     table = browser.find_element(By.ID, "campaigns").text
     assert "Webinar follow-up" in table and "Win-back" not in table
+
+
+def test_an_invitee_joins_from_the_link(portal, browser):
+    sign_in(browser, portal, *OWNER)
+    browser.get(portal.url + "/portal/team")
+    keys(browser, browser.find_element(By.ID, "invite-email"), "dana@demo.callcredits.test", Keys.ENTER)
+    link = browser.find_element(By.ID, "invitation-link").get_attribute("href")
+    click(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Sign out']"))
+    browser.get(link)
+    assert "dana@demo.callcredits.test" in browser.find_element(By.TAG_NAME, "main").text
+    keys(browser, browser.find_element(By.ID, "new-password"), "dana-password", Keys.ENTER)
+    assert browser.current_url.endswith("/portal/billing")
+    assert "dana@demo.callcredits.test" in browser.find_element(By.CLASS_NAME, "who").text
+    assert not browser.find_elements(By.LINK_TEXT, "Team")

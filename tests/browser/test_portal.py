@@ -20,6 +20,9 @@ def test_billing_page_figures_match_the_api(portal, browser):
     assert browser.find_elements(By.CSS_SELECTOR, "svg.chart rect.bar")
     rows = browser.find_elements(By.CSS_SELECTOR, "#usage-outcomes tbody tr")
     assert len(rows) == 7
+    # By member: the pool and each member by email; Ana's campaign used credits from her wallet.
+    members = browser.find_element(By.ID, "usage-members").text
+    assert "Owner (pool)" in members and "ana@demo.callcredits.test" in members
 
 
 def test_a_purchase_raises_the_balance(portal, browser):

@@ -100,10 +100,16 @@ extension Portal {
         }
         var members: [BillingView.FiguresRow] = []
         if signIn.person.isOwner {
+            var emails: [WalletID: String] = [:]
+            for person in try await store.people(workspaceId: signIn.workspaceId) {
+                if let wallet = person.walletId { emails[wallet] = person.email }
+            }
             for wallet in try await store.wallets(workspaceId: signIn.workspaceId) {
                 let usage = try await store.usage(
                     UsageQuery(workspaceId: signIn.workspaceId, walletId: wallet.id, from: from, to: to))
-                let name = wallet.kind == .pool ? "Owner (pool)" : "Member \(wallet.memberId ?? wallet.id)"
+                let name =
+                    wallet.kind == .pool
+                    ? "Owner (pool)" : emails[wallet.id] ?? "Member \(wallet.memberId ?? wallet.id)"
                 members.append(figuresRow(name, usage.totals))
             }
         }

@@ -180,5 +180,6 @@ extension PostgresStore {
         billingMigration,
         notificationsMigration,
         teamsMigration,
+        portalMigration,
     ]
 }

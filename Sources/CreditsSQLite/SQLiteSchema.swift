@@ -104,7 +104,7 @@ enum SQLiteSchema {
         SQLiteBillingSchema.register(in: &migrator)
         registerNotifications(&migrator)
         registerTeams(&migrator)
-        // "007_portal" comes here with the portal.
+        registerPortal(&migrator)
         registerLeanLedger(&migrator)
         return migrator
     }

@@ -53,5 +53,6 @@ func makeRouter(api: CreditsAPI) -> Router<CreditsRequestContext> {
             await api.respond(to: route, request: request, context: context)
         }
     }
+    Portal(api: api).addRoutes(to: router)
     return router
 }

@@ -35,6 +35,11 @@ extension CreditsAPI {
         -> Response
     {
         let data = try await collectBody(request, limit: configuration.dncImportBytesMax)
+        return try JSONResponse.make(try await importDoNotCall(workspaceId: key.workspaceId, csv: data))
+    }
+
+    /// Lists every valid number of every row of a CSV (the API's import and the portal's); bad rows are reported.
+    func importDoNotCall(workspaceId: WorkspaceID, csv data: Data) async throws -> DoNotCallImportView {
         let parsed: RecipientImport
         do {
             parsed = try RecipientCSV.parse(data, rowsMax: Limits.dncImportRowsMax)
@@ -51,13 +56,12 @@ extension CreditsAPI {
         while start < numbers.count {
             let chunk = numbers[start..<min(start + Limits.dncBatchMax, numbers.count)]
             added += try await store.addDoNotCall(
-                workspaceId: key.workspaceId, chunk.map { DoNotCallNumber(phoneNumber: $0, source: "csv") })
+                workspaceId: workspaceId, chunk.map { DoNotCallNumber(phoneNumber: $0, source: "csv") })
             start += Limits.dncBatchMax
         }
-        return try JSONResponse.make(
-            DoNotCallImportView(
-                rows: parsed.rowsRead, numbers: numbers.count, added: added, rowErrors: parsed.rowErrors,
-                rowErrorCount: parsed.rowErrorCount))
+        return DoNotCallImportView(
+            rows: parsed.rowsRead, numbers: numbers.count, added: added, rowErrors: parsed.rowErrors,
+            rowErrorCount: parsed.rowErrorCount)
     }
 
     /// `GET /v1/dnc/{phoneNumber}`: whether the number is listed.

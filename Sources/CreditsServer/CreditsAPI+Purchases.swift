@@ -31,9 +31,21 @@ extension CreditsAPI {
             throw LedgerRefusal.invalid("the Idempotency-Key header is required")
         }
         let body = try await decodeBody(PurchaseBody.self, from: request)
+        let (view, replayed) = try await purchase(
+            by: key, packageId: body.packageId, idempotencyKey: idempotencyKey, context: context)
+        let headers: HTTPFields = replayed ? [.idempotentReplayed: "true"] : [:]
+        return try JSONResponse.make(view, status: replayed ? .ok : .created, headers: headers)
+    }
+
+    /// Buys a package for the workspace's pool through the configured provider (the API's `POST /v1/purchases` and
+    /// the portal's Buy Credits): a repeat of the idempotency key answers the purchase as it is now (`replayed`).
+    func purchase(
+        by key: Principal, packageId: PackageID, idempotencyKey: String, context: CreditsRequestContext
+    ) async throws -> (view: PurchaseView, replayed: Bool) {
+        let workspaceId = key.workspaceId
         let started = try await store.createPurchase(
             NewPurchase(
-                workspaceId: key.workspaceId, packageId: body.packageId, provider: payments.name,
+                workspaceId: workspaceId, packageId: packageId, provider: payments.name,
                 idempotencyKey: idempotencyKey))
         if !started.replayed {
             try await recordAudit(
@@ -49,11 +61,10 @@ extension CreditsAPI {
         } else if started.purchase.status != .pending {
             // Paid already: the confirmation's replay names the lot (and changes nothing).
             view.lot = try await store.completePurchase(
-                workspaceId: key.workspaceId, purchaseId: started.purchase.id, paymentReference: nil
+                workspaceId: workspaceId, purchaseId: started.purchase.id, paymentReference: nil
             ).lot
         }
-        let headers: HTTPFields = started.replayed ? [.idempotentReplayed: "true"] : [:]
-        return try JSONResponse.make(view, status: started.replayed ? .ok : .created, headers: headers)
+        return (view, started.replayed)
     }
 
     /// `GET /v1/purchases?limit=`: the workspace's purchases, newest first.

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var cycleResetIntervalSeconds: Double
     /// Stripe, when purchases are paid through it; nil: the built-in provider confirms every purchase at once.
     public var stripe: StripeConfiguration?
+    /// The portal's cookies, sessions and password hashing.
+    public var portal: PortalConfiguration
 
     /// Creates a configuration; every value has a safe default except the admin token, which defaults to off.
     public init(
@@ -43,7 +45,8 @@ public struct ServerConfiguration: Sendable {
         recipientUploadBytesMax: Int = Limits.csvBytesMax, campaignTickSeconds: Double = 1, carrierSeed: UInt64? = nil,
         walletAlertIntervalSeconds: Double = 10,
         webhookSender: WebhookSenderConfiguration = WebhookSenderConfiguration(),
-        cycleResetIntervalSeconds: Double = 30, stripe: StripeConfiguration? = nil
+        cycleResetIntervalSeconds: Double = 30, stripe: StripeConfiguration? = nil,
+        portal: PortalConfiguration = PortalConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -60,5 +63,6 @@ public struct ServerConfiguration: Sendable {
         self.webhookSender = webhookSender
         self.cycleResetIntervalSeconds = cycleResetIntervalSeconds
         self.stripe = stripe
+        self.portal = portal
     }
 }

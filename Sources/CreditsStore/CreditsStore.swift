@@ -144,4 +144,4 @@ public struct EntryPage: Hashable, Sendable, Codable {
 /// Everything the service needs from its store: the ledger plus each capability's own protocol. Each new
 /// capability adds its protocol here (`CreditsStore & CallStore & …`), and every backend conforms.
 public typealias ServiceStore = CreditsStore & CallStore & DoNotCallStore & CampaignStore & BillingStore & PurchaseStore
-    & NotificationStore & TeamStore
+    & NotificationStore & TeamStore & PortalStore

@@ -27,6 +27,8 @@ public actor MemoryStore: CreditsStore {
     var notifications = MemoryNotificationTables()
     /// People, invitations and the audit log (MemoryStore+Team.swift).
     var team = MemoryTeamTables()
+    /// Portal sign-ins and sessions (MemoryStore+Portal.swift).
+    var portal = MemoryPortalTables()
 
     public init(clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) {
         self.clock = clock

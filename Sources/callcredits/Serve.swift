@@ -1,4 +1,5 @@
 import ArgumentParser
+import CreditsCore
 import CreditsServer
 import Foundation
 import Hummingbird
@@ -13,6 +14,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port on 127.0.0.1 (default: $CALLCREDITS_PORT, else 8080).") var port: Int?
     @Option(help: "Operator bearer token (default: $CALLCREDITS_ADMIN_TOKEN; none turns operator routes off).")
     var adminToken: String?
+    @Flag(help: "Create the demo workspace (owner, plan, packages, campaigns) unless it exists; print its sign-in.")
+    var demo = false
+    @Flag(
+        help:
+            "Mark the portal's cookies Secure (set when the portal is reached over HTTPS; $CALLCREDITS_SECURE_COOKIES=1)."
+    )
+    var secureCookies = false
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -31,7 +39,30 @@ struct Serve: AsyncParsableCommand {
             }
             configuration.carrierSeed = seed
         }
+        if environment["CALLCREDITS_SECURE_COOKIES"] == "1" || secureCookies {
+            configuration.portal.secureCookies = true
+        }
+        if demo {
+            // The demo's campaigns run on a clock of their own, three days back, so its store opens with that clock.
+            let clock = ManualClock(SystemClock().now())
+            let signIns = try await options.withStore(clock: clock) { store in
+                try await DemoWorkspace.create(
+                    store: store, clock: clock, passwordCost: configuration.portal.passwordCost, logger: logger)
+            }
+            // Written unbuffered: standard output may be a file or a pipe, read before the server stops.
+            var lines = [
+                "demo workspace \(signIns.workspaceId) \(signIns.created ? "created" : "exists already"): open "
+                    + "http://127.0.0.1:\(resolvedPort)/portal and sign in as"
+            ]
+            for person in signIns.people { lines.append("  \(person.role): \(person.email) / \(person.password)") }
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
         try await options.withStore { store in
+            if !demo, try await store.portalCredentialCount() == 0 {
+                logger.notice(
+                    "the portal has no sign-ins yet: `callcredits serve --demo` makes a demo workspace, and `callcredits workspace portal-password` gives an owner one"
+                )
+            }
             logger.info(
                 "serving",
                 metadata: [
@@ -40,6 +71,7 @@ struct Serve: AsyncParsableCommand {
                     "operatorRoutes": "\(token == nil ? "off (set CALLCREDITS_ADMIN_TOKEN)" : "on")",
                     "payments": "\(stripe == nil ? "built-in (confirms at once)" : "stripe")",
                     "telephony": "simulated carrier (no real calls are placed)",
+                    "portal": "http://127.0.0.1:\(resolvedPort)/portal",
                 ])
             let app = buildApplication(configuration: configuration, store: store, logger: logger)
             try await app.runService()

@@ -18,7 +18,7 @@ let twilioTestBaseURL = "https://calls.example.com"
 struct Harness {
     let clock = ManualClock()
     let store: any ServiceStore
-    let configuration: ServerConfiguration
+    var configuration: ServerConfiguration
 
     init(
         adminToken: String? = adminToken, requestBodyBytesMax: Int = 64 * 1024, store: (any ServiceStore)? = nil,
@@ -29,7 +29,8 @@ struct Harness {
         self.configuration = ServerConfiguration(
             adminToken: adminToken, requestBodyBytesMax: requestBodyBytesMax, holdSweepIntervalSeconds: 3600,
             twilioAuthToken: twilioAuthToken, publicBaseURL: twilioTestBaseURL, campaignTickSeconds: 3600,
-            walletAlertIntervalSeconds: 3600, webhookSender: WebhookSenderConfiguration(pollIntervalSeconds: 3600))
+            walletAlertIntervalSeconds: 3600, webhookSender: WebhookSenderConfiguration(pollIntervalSeconds: 3600),
+            portal: PortalConfiguration(passwordCost: 4))
     }
 
     /// Builds the app and runs `test` against it through Hummingbird's router test client.

@@ -12,7 +12,7 @@ struct SQLiteLeanLedgerTests {
     @Test("the migration keeps every lot, hold and entry written before it")
     func migrationKeepsTheLedger() async throws {
         let path = TemporaryFolder.make().appending("m.sqlite")
-        try SQLiteSchema.migrator.migrate(DatabaseQueue(path: path), upTo: "006_teams")
+        try SQLiteSchema.migrator.migrate(DatabaseQueue(path: path), upTo: "007_portal")
         let clock = ManualClock()
         let store = try SQLiteStore(path: path, clock: clock, ids: SequentialIDs())
         let created = try await store.createWorkspace(

@@ -216,6 +216,11 @@ public struct UsageReport: Hashable, Sendable, Codable {
         public var figures: Figures
     }
 
+    public struct WalletRow: Hashable, Sendable, Codable {
+        public var walletId: WalletID
+        public var figures: Figures
+    }
+
     public var walletId: WalletID?
     public var from: CalendarDay
     public var to: CalendarDay
@@ -227,6 +232,8 @@ public struct UsageReport: Hashable, Sendable, Codable {
     public var byCampaign: [CampaignRow]
     /// Days with attempts in the period, in order.
     public var byDay: [DayRow]
+    /// Wallets with attempts in the period, by id (the owner's page shows each member's).
+    public var byWallet: [WalletRow]
     public var totals: Figures
 
     /// The report from the rollup rows of the period (any order; rows outside the query are a bug).
@@ -234,12 +241,14 @@ public struct UsageReport: Hashable, Sendable, Codable {
         var outcomes: [CallOutcome: Figures] = [:]
         var campaigns: [String: Figures] = [:]
         var days: [CalendarDay: Figures] = [:]
+        var wallets: [WalletID: Figures] = [:]
         var totals = Figures()
         for row in rows {
             precondition(row.day >= query.from && row.day <= query.to, "rollup row outside the period")
             outcomes[row.outcome, default: Figures()].add(row)
             campaigns[row.campaignId ?? "", default: Figures()].add(row)
             days[row.day, default: Figures()].add(row)
+            wallets[row.walletId, default: Figures()].add(row)
             totals.add(row)
         }
         self.walletId = query.walletId
@@ -256,6 +265,7 @@ public struct UsageReport: Hashable, Sendable, Codable {
             CampaignRow(campaignId: key.isEmpty ? nil : key, figures: campaigns[key] ?? Figures())
         }
         self.byDay = days.keys.sorted().map { DayRow(day: $0, figures: days[$0] ?? Figures()) }
+        self.byWallet = wallets.keys.sorted().map { WalletRow(walletId: $0, figures: wallets[$0] ?? Figures()) }
         self.totals = totals
     }
 }

@@ -42,6 +42,10 @@ struct UsageHistoryLoadTests {
         #expect(whole.totals.refundedCredits == 7)
         #expect(whole.byCampaign.map(\.campaignId) == [nil, "cmp_a", "cmp_b"])
         #expect(whole.byDay.map(\.figures.attempts) == [47, 5])
+        let byWallet = Dictionary(uniqueKeysWithValues: whole.byWallet.map { ($0.walletId, $0.figures) })
+        #expect(byWallet.count == 2)
+        #expect(byWallet[fixture.pool]?.credits == 40 && byWallet[member.id]?.attempts == 12)
+        #expect(byWallet[member.id]?.credits == 5 && byWallet[member.id]?.refundedCredits == 7)
         #expect(whole.byOutcome.first { $0.outcome == .failed }?.refundedCredits == 7)
 
         let memberOnly = try await fixture.store.usage(

@@ -104,13 +104,14 @@ extension Portal {
             for person in try await store.people(workspaceId: signIn.workspaceId) {
                 if let wallet = person.walletId { emails[wallet] = person.email }
             }
+            // The owner's report covers every wallet: one breakdown, not one query per wallet.
+            var usage: [WalletID: UsageReport.Figures] = [:]
+            for row in report.byWallet { usage[row.walletId] = row.figures }
             for wallet in try await store.wallets(workspaceId: signIn.workspaceId) {
-                let usage = try await store.usage(
-                    UsageQuery(workspaceId: signIn.workspaceId, walletId: wallet.id, from: from, to: to))
                 let name =
                     wallet.kind == .pool
                     ? "Owner (pool)" : emails[wallet.id] ?? "Member \(wallet.memberId ?? wallet.id)"
-                members.append(figuresRow(name, usage.totals))
+                members.append(figuresRow(name, usage[wallet.id] ?? UsageReport.Figures()))
             }
         }
         var byDay: [CalendarDay: Int64] = [:]

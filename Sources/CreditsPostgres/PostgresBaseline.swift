@@ -4,11 +4,12 @@ import Logging
 import PostgresNIO
 
 /// The ceiling for `bench ledger` on PostgreSQL: only the writes of a lifecycle (hold: update the lot, insert
-/// the hold and its entry; capture: update the lot and the hold, insert the entry), each operation in its own
-/// transaction as the store does, from `concurrency` callers through a pool of the same size, on the same
-/// server and tables.
+/// the hold and its entry; capture: update the lot and the hold, insert the entry), batched as the store's
+/// group commit batches `concurrency` callers at best: one transaction for `concurrency` holds and one for their
+/// captures, each a BEGIN, one set-oriented write statement (`unnest`, the store's shape) and COMMIT, on the
+/// same server and tables. No reads, no locks, no rules.
 public enum PostgresBaseline {
-    /// Runs lifecycles for `seconds`; returns how many and how long it ran.
+    /// Runs lifecycles for `seconds` in batches of `concurrency`; returns how many and how long it ran.
     public static func run(url: String, concurrency: Int, seconds: Double) async throws -> (
         count: Int, elapsedSeconds: Double
     ) {
@@ -36,66 +37,70 @@ public enum PostgresBaseline {
             }
             let start = ContinuousClock.now
             let deadline = start + .milliseconds(Int(seconds * 1000))
-            let counts = try await withThrowingTaskGroup(of: Int.self) { callers in
-                for _ in 0..<concurrency {
-                    callers.addTask {
-                        var count = 0
-                        while ContinuousClock.now < deadline {
-                            let hold = ids.next(.hold)
-                            let attempt = ids.next(.attempt)
-                            try await client.withTransaction(logger: logger) { connection in
-                                try await connection.query(
-                                    """
-                                    UPDATE lots SET remaining = remaining - 1, held = held + 1
-                                    WHERE workspace_id = \(workspace) AND id = \(lot)
-                                    """, logger: logger)
-                                try await connection.query(
-                                    """
-                                    INSERT INTO holds (workspace_id, id, wallet_id, lot_id, attempt_id, state,
-                                                       created_at_ms, expires_at_ms, needs_reconciliation)
-                                    VALUES (\(workspace), \(hold), \(wallet), \(lot), \(attempt), 'held', \(now),
-                                            \(now + 3_600_000), false)
-                                    """, logger: logger)
-                                try await insertEntry(
-                                    connection, ids.next(.entry), workspace, wallet, lot, hold, attempt, "hold", now,
-                                    logger)
-                            }
-                            try await client.withTransaction(logger: logger) { connection in
-                                try await connection.query(
-                                    "UPDATE lots SET held = held - 1 WHERE workspace_id = \(workspace) AND id = \(lot)",
-                                    logger: logger)
-                                try await connection.query(
-                                    """
-                                    UPDATE holds SET state = 'captured', ended_at_ms = \(now)
-                                    WHERE workspace_id = \(workspace) AND id = \(hold)
-                                    """, logger: logger)
-                                try await insertEntry(
-                                    connection, ids.next(.entry), workspace, wallet, lot, hold, attempt, "capture",
-                                    now, logger)
-                            }
-                            count += 1
-                        }
-                        return count
+            let count = try await client.withConnection { connection in
+                var count = 0
+                while ContinuousClock.now < deadline {
+                    let holds = (0..<concurrency).map { _ in ids.next(.hold) }
+                    let attempts = (0..<concurrency).map { _ in ids.next(.attempt) }
+                    let holdEntries = (0..<concurrency).map { _ in ids.next(.entry) }
+                    let captureEntries = (0..<concurrency).map { _ in ids.next(.entry) }
+                    let n = Int64(concurrency)
+                    try await inTransaction(connection, logger) {
+                        try await connection.query(
+                            """
+                            WITH lot_row AS (
+                                UPDATE lots SET remaining = remaining - \(n), held = held + \(n)
+                                WHERE workspace_id = \(workspace) AND id = \(lot)
+                            ), new_holds AS (
+                                INSERT INTO holds (workspace_id, id, wallet_id, lot_id, attempt_id, state,
+                                                   created_at_ms, expires_at_ms, needs_reconciliation)
+                                SELECT \(workspace), h.id, \(wallet), \(lot), h.attempt_id, 'held', \(now),
+                                       \(now + 3_600_000), false
+                                FROM unnest(\(holds)::text[], \(attempts)::text[]) AS h (id, attempt_id)
+                            )
+                            INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind,
+                                                 amount, reason, created_at_ms)
+                            SELECT \(workspace), e.id, \(wallet), \(lot), e.hold_id, e.attempt_id, 'hold', 1, 'hold',
+                                   \(now)
+                            FROM unnest(\(holdEntries)::text[], \(holds)::text[], \(attempts)::text[])
+                                AS e (id, hold_id, attempt_id)
+                            """, logger: logger)
                     }
+                    try await inTransaction(connection, logger) {
+                        try await connection.query(
+                            """
+                            WITH lot_row AS (
+                                UPDATE lots SET held = held - \(n) WHERE workspace_id = \(workspace) AND id = \(lot)
+                            ), ended AS (
+                                UPDATE holds SET state = 'captured', ended_at_ms = \(now)
+                                FROM unnest(\(attempts)::text[]) AS h (attempt_id)
+                                WHERE holds.workspace_id = \(workspace) AND holds.attempt_id = h.attempt_id
+                            )
+                            INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind,
+                                                 amount, reason, created_at_ms)
+                            SELECT \(workspace), e.id, \(wallet), \(lot), e.hold_id, e.attempt_id, 'capture', 1,
+                                   'capture', \(now)
+                            FROM unnest(\(captureEntries)::text[], \(holds)::text[], \(attempts)::text[])
+                                AS e (id, hold_id, attempt_id)
+                            """, logger: logger)
+                    }
+                    count += concurrency
                 }
-                return try await callers.reduce(0, +)
+                return count
             }
             let elapsed = ContinuousClock.now - start
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            return (counts, seconds)
+            return (count, seconds)
         }
     }
 
-    private static func insertEntry(
-        _ connection: PostgresConnection, _ id: String, _ workspace: String, _ wallet: String, _ lot: String,
-        _ hold: String, _ attempt: String, _ kind: String, _ now: Int64, _ logger: Logger
+    /// BEGIN, `body`, COMMIT on a connection the baseline keeps, as the store's drain keeps its connection.
+    private static func inTransaction(
+        _ connection: PostgresConnection, _ logger: Logger, _ body: () async throws -> Void
     ) async throws {
-        try await connection.query(
-            """
-            INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason,
-                                 created_at_ms)
-            VALUES (\(workspace), \(id), \(wallet), \(lot), \(hold), \(attempt), \(kind), 1, \(kind), \(now))
-            """, logger: logger)
+        try await connection.query("BEGIN", logger: logger)
+        try await body()
+        try await connection.query("COMMIT", logger: logger)
     }
 
     /// The server's data folder, when the server says and it is on this machine.

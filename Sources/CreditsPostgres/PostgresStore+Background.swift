@@ -46,18 +46,18 @@ extension PostgresStore {
         let due = try await read("releaseTimedOutHolds") { connection in
             try await rows(
                 """
-                SELECT workspace_id, id FROM holds WHERE state = 'held' AND expires_at_ms <= \(now.millis)
+                SELECT workspace_id, attempt_id FROM holds WHERE state = 'held' AND expires_at_ms <= \(now.millis)
                 ORDER BY id LIMIT \(limit)
                 """, on: connection
             ).map { try $0.decode((String, String).self) }
         }
         var released: [Hold] = []
-        for (workspaceId, holdIds) in Self.groupedByWorkspace(due) {
+        for (workspaceId, attemptIds) in Self.groupedByWorkspace(due) {
             released += try await transaction("releaseTimedOutHolds") { connection in
                 let holds = try await rows(
                     """
                     SELECT \(unescaped: Columns.hold) FROM holds
-                    WHERE workspace_id = \(workspaceId) AND id = ANY(\(holdIds))
+                    WHERE workspace_id = \(workspaceId) AND attempt_id = ANY(\(attemptIds))
                       AND state = 'held' AND expires_at_ms <= \(now.millis)
                     ORDER BY id FOR NO KEY UPDATE SKIP LOCKED
                     """, on: connection

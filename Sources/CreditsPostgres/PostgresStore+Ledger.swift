@@ -34,11 +34,31 @@ extension PostgresStore {
         }
     }
 
-    /// Reserves one credit. The wallet lock makes concurrent holds on one wallet take turns, so they can never
-    /// spend more than it has; after the lock, the attempt's existing hold (if any) is visible and replayed.
+    /// Reserves one credit, in the workspace's next group commit (`PostgresStore+LedgerBatch.swift`).
     public func hold(_ command: HoldCommand) async throws -> HoldResult {
         try command.validate()
-        return try await transaction("hold") { connection in
+        return try await grouped(.hold(command), workspaceId: command.workspaceId)
+    }
+
+    /// Charges the attempt's credit, in the workspace's next group commit.
+    public func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
+        try Limits.checkIdentifier(attemptId, field: "attemptId")
+        return try await grouped(.capture(attemptId), workspaceId: workspaceId)
+    }
+
+    /// Returns the attempt's credit to its lot, in the workspace's next group commit.
+    public func release(
+        workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason
+    ) async throws -> HoldResult {
+        try Limits.checkIdentifier(attemptId, field: "attemptId")
+        return try await grouped(.release(attemptId, reason), workspaceId: workspaceId)
+    }
+
+    /// A hold in its own transaction (the group commit's fallback). The wallet lock makes concurrent holds on one
+    /// wallet take turns, so they can never spend more than it has; after the lock, the attempt's existing hold
+    /// (if any) is visible and replayed.
+    func holdAlone(_ command: HoldCommand) async throws -> HoldResult {
+        try await transaction("hold") { connection in
             let wallet = try await lockWallet(command.workspaceId, command.walletId, on: connection)
             let existing = try await hold(command.workspaceId, command.attemptId, locking: false, on: connection)
             let lots = existing == nil ? try await lockSpendableLots(wallet, on: connection) : []
@@ -49,11 +69,10 @@ extension PostgresStore {
         }
     }
 
-    /// Charges the attempt's credit. The hold row is locked first, so a racing capture/release waits and then
+    /// A capture in its own transaction. The hold row is locked first, so a racing capture/release waits and then
     /// sees the ended hold. A late capture (after a timeout release) also locks the wallet, like a new hold.
-    public func capture(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
-        try Limits.checkIdentifier(attemptId, field: "attemptId")
-        return try await transaction("capture") { connection in
+    func captureAlone(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> HoldResult {
+        try await transaction("capture") { connection in
             let hold = try await existingHold(workspaceId, attemptId, on: connection)
             var lot: Lot?
             var lots: [Lot] = []
@@ -72,12 +91,11 @@ extension PostgresStore {
         }
     }
 
-    /// Returns the attempt's credit to its lot; serialised with capture by the hold row lock.
-    public func release(
+    /// A release in its own transaction; serialised with capture by the hold row lock.
+    func releaseAlone(
         workspaceId: WorkspaceID, attemptId: AttemptID, reason: ReleaseReason
     ) async throws -> HoldResult {
-        try Limits.checkIdentifier(attemptId, field: "attemptId")
-        return try await transaction("release") { connection in
+        try await transaction("release") { connection in
             let hold = try await existingHold(workspaceId, attemptId, on: connection)
             let lot = hold.state == .held ? try await lockLot(workspaceId, hold.lotId, on: connection) : nil
             let (result, change) = try Ledger.release(hold, lot: lot, reason: reason, now: now(), ids: ids)

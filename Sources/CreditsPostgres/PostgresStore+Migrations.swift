@@ -181,5 +181,6 @@ extension PostgresStore {
         notificationsMigration,
         teamsMigration,
         portalMigration,
+        leanLedgerMigration,
     ]
 }

@@ -145,13 +145,14 @@ extension PostgresStore {
             """, on: connection)
     }
 
+    /// Holds are keyed by attempt (`0009_lean_ledger`).
     func update(_ hold: Hold, on connection: PostgresConnection) async throws {
         let updated = try await rows(
             """
             UPDATE holds SET lot_id = \(hold.lotId), state = \(hold.state.rawValue), \
             ended_at_ms = \(hold.endedAt?.millis), release_reason = \(hold.releaseReason?.rawValue), \
             needs_reconciliation = \(hold.needsReconciliation)
-            WHERE workspace_id = \(hold.workspaceId) AND id = \(hold.id) RETURNING id
+            WHERE workspace_id = \(hold.workspaceId) AND attempt_id = \(hold.attemptId) RETURNING id
             """, on: connection)
         guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update hold") }
     }

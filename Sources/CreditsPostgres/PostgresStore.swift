@@ -19,6 +19,8 @@ public final class PostgresStore: CreditsStore, Service {
     let clock: any CreditsClock
     let ids: any IDSource
     let logger: Logger
+    /// Holds, captures and releases waiting for their workspace's next group commit.
+    let ledgerQueues = LedgerQueues()
 
     /// A store for `url` (`postgres://user:password@host:port/database`, optional `?sslmode=disable|prefer|require`
     /// and `pool_size=N`). Nothing connects until `run()` runs.

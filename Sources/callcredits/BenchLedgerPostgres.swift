@@ -7,8 +7,10 @@ enum PostgresLedgerBench {
         let (fsyncMs, fsyncSource) = try await flushTime(url: url)
         var options = DatabaseOptions()
         options.database = url
+        var batches = (batches: 0, operations: 0)
         let run = try await options.withStore { store in
-            try await LedgerLoad.interleaved(store: store, concurrency: concurrency, seconds: seconds) {
+            defer { batches = (store as? PostgresStore)?.ledgerBatchStatistics ?? (batches: 1, operations: 0) }
+            return try await LedgerLoad.interleaved(store: store, concurrency: concurrency, seconds: seconds) {
                 try await PostgresBaseline.run(url: url, concurrency: concurrency, seconds: $0)
             }
         }
@@ -16,7 +18,10 @@ enum PostgresLedgerBench {
             run.figures(backend: "postgres", concurrency: concurrency, seconds: seconds).merging([
                 "fsync_ms": BenchFigures.rounded(fsyncMs, 3),
                 "fsync_source": fsyncSource,
-                "durability": "PostgreSQL fsync=on, synchronous_commit=on, one transaction per operation",
+                "mean_batch": BenchFigures.rounded(Double(batches.operations) / Double(max(1, batches.batches)), 1),
+                "durability":
+                    "PostgreSQL fsync=on, synchronous_commit=on, group commit: one transaction per batch of up to "
+                    + "\(PostgresStore.ledgerBatchMax) operations of a workspace (acknowledged after COMMIT)",
             ]) { first, _ in first })
     }
 

@@ -1,0 +1,177 @@
+import CreditsCore
+import CreditsStore
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import CreditsPostgres
+
+/// Holds, captures and releases through the PostgreSQL store's group commit, and the lean ledger tables
+/// (`0009_lean_ledger`).
+@Suite("PostgreSQL group commit", .enabled(if: PostgresTestDatabase.isConfigured), .serialized)
+struct PostgresGroupCommitTests {
+    /// One migrated store on a fresh database.
+    func withStore(_ body: (PostgresStore, PostgresTestDatabase) async throws -> Void) async throws {
+        try await PostgresTestDatabase.with { database in
+            try await PostgresStore.withStore(
+                url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
+            ) { store in
+                try await store.migrate()
+                try await body(store, database)
+            }
+        }
+    }
+
+    func code(_ outcome: Result<HoldResult, any Error>) -> RefusalCode? {
+        guard case .failure(let error) = outcome else { return nil }
+        return (error as? LedgerRefusal)?.code
+    }
+
+    @Test("500 concurrent holds on 100 credits through one store: batched, exactly 100 hold")
+    func concurrentHoldsInBatches() async throws {
+        try await withStore { store, _ in
+            let created = try await newWorkspace(store, credits: 100)
+            let outcomes = try await withThrowingTaskGroup(of: RaceOutcome.self) { group in
+                for index in 0..<500 {
+                    group.addTask {
+                        try await outcome {
+                            try await store.hold(
+                                HoldCommand(
+                                    workspaceId: created.workspace.id, walletId: created.pool.id,
+                                    attemptId: "attempt-\(index)")
+                            ).replayed
+                        }
+                    }
+                }
+                return try await group.reduce(into: [RaceOutcome: Int]()) { $0[$1, default: 0] += 1 }
+            }
+            #expect(outcomes == [.done(replayed: false): 100, .refused(.outOfCredits): 400])
+            let statistics = store.ledgerBatchStatistics
+            #expect(statistics.operations == 500)
+            #expect(statistics.batches < 500, "operations waiting together share a transaction")
+            let balance = try await store.balance(workspaceId: created.workspace.id, walletId: created.pool.id)
+            #expect(balance.available == 0 && balance.held == 100)
+            #expect(try await store.verify() == [])
+        }
+    }
+
+    @Test("in one batch, repeats replay, refusals stay alone, and each operation sees the ones before it")
+    func oneMixedBatch() async throws {
+        try await withStore { store, database in
+            let created = try await newWorkspace(store, credits: 2)
+            let workspace = created.workspace.id
+            func hold(_ attempt: String, wallet: String? = nil) -> LedgerOperation {
+                .hold(HoldCommand(workspaceId: workspace, walletId: wallet ?? created.pool.id, attemptId: attempt))
+            }
+            let outcomes = try await store.runLedgerBatch(
+                workspace,
+                [
+                    hold("a"), hold("a"), hold("b"), hold("c"), .capture("a"), .capture("a"), .release("b", .failed),
+                    hold("c"), .capture("nobody"), hold("d", wallet: "wal_missing"), .release("c", .cancelled),
+                    .release("c", .cancelled), hold("b"),
+                ])
+            let first = try outcomes[0].get()
+            #expect(!first.replayed)
+            #expect(try outcomes[1].get() == HoldResult(hold: first.hold, replayed: true))
+            #expect(try outcomes[2].get().hold.state == .held)
+            #expect(code(outcomes[3]) == .outOfCredits)
+            #expect(try outcomes[4].get().hold.state == .captured)
+            #expect(try outcomes[5].get().replayed)
+            #expect(try outcomes[6].get().hold.state == .released)
+            #expect(try outcomes[7].get().hold.state == .held, "b's released credit is spent by c")
+            #expect(code(outcomes[8]) == .unknownAttempt)
+            #expect(code(outcomes[9]) == .walletNotFound)
+            #expect(try outcomes[10].get().hold.releaseReason == .cancelled)
+            #expect(try outcomes[11].get().replayed)
+            #expect(try outcomes[12].get().replayed, "b's hold exists (released): a repeat replays it")
+            for attempt in ["a", "b", "c"] {
+                let stored = try await store.hold(workspaceId: workspace, attemptId: attempt)
+                #expect(stored != nil)
+            }
+            #expect(try await store.hold(workspaceId: workspace, attemptId: "a") == (try outcomes[4].get().hold))
+            #expect(try await database.scalar("SELECT count(*) FROM holds") == 3)
+            let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            #expect(balance.available == 1 && balance.held == 0)
+            #expect(try await store.verify() == [])
+        }
+    }
+
+    @Test("holds, captures and releases interleaved from 64 callers keep the ledger exact")
+    func interleavedLifecycles() async throws {
+        try await withStore { store, _ in
+            let created = try await newWorkspace(store, credits: 1_000)
+            let workspace = created.workspace.id
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for caller in 0..<64 {
+                    group.addTask {
+                        for index in 0..<6 {
+                            let attempt = "life-\(caller)-\(index)"
+                            let command = HoldCommand(
+                                workspaceId: workspace, walletId: created.pool.id, attemptId: attempt)
+                            _ = try await store.hold(command)
+                            #expect(try await store.hold(command).replayed)
+                            if index.isMultiple(of: 2) {
+                                _ = try await store.capture(workspaceId: workspace, attemptId: attempt)
+                            } else {
+                                _ = try await store.release(workspaceId: workspace, attemptId: attempt, reason: .failed)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            #expect(balance.available == Credits(1_000 - 64 * 3) && balance.held == 0)
+            #expect(try await store.verify() == [])
+        }
+    }
+
+    @Test("holds are keyed by attempt: a second row for one attempt cannot exist")
+    func holdsKeyedByAttempt() async throws {
+        try await withStore { store, database in
+            let created = try await newWorkspace(store, credits: 3)
+            _ = try await store.hold(
+                HoldCommand(workspaceId: created.workspace.id, walletId: created.pool.id, attemptId: "a"))
+            await #expect(throws: PSQLError.self) {
+                _ = try await database.scalar(
+                    """
+                    INSERT INTO holds (workspace_id, id, wallet_id, attempt_id, state, created_at_ms, expires_at_ms,
+                                       needs_reconciliation)
+                    SELECT workspace_id, 'hold_again', wallet_id, attempt_id, 'released', 0, 1, false FROM holds
+                    RETURNING 1::bigint
+                    """)
+            }
+        }
+    }
+
+    @Test("verify catches an entry and a hold that name rows which do not exist")
+    func verifyCatchesDanglingReferences() async throws {
+        try await withStore { store, database in
+            let created = try await newWorkspace(store, credits: 5)
+            _ = try await store.hold(
+                HoldCommand(workspaceId: created.workspace.id, walletId: created.pool.id, attemptId: "a"))
+            #expect(try await store.verify() == [])
+            // Behind the store's back: nothing in the schema refuses these rows any more.
+            _ = try await database.scalar(
+                """
+                INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason,
+                                     created_at_ms)
+                SELECT workspace_id, 'entry_forged', wallet_id, lot_id, 'hold_missing', 'z', 'capture', 1, 'forged',
+                       created_at_ms
+                FROM entries WHERE kind = 'hold' RETURNING 1::bigint
+                """)
+            _ = try await database.scalar(
+                "UPDATE holds SET lot_id = 'lot_missing' WHERE attempt_id = 'a' RETURNING 1::bigint")
+            let problems = try await store.verify().map(\.description)
+            #expect(
+                problems.contains {
+                    $0.contains("entry entry_forged") && $0.contains("names missing hold hold_missing")
+                })
+            #expect(problems.contains { $0.contains("(attempt a)") && $0.contains("names missing lot lot_missing") })
+            // The store refuses to end a hold whose lot is gone rather than stopping.
+            await #expect(throws: PostgresStoreError.self) {
+                _ = try await store.capture(workspaceId: created.workspace.id, attemptId: "a")
+            }
+        }
+    }
+}

@@ -6,10 +6,10 @@ import PostgresNIO
 ///
 /// Callers queue their operation per workspace and wait. One drain per workspace and process keeps one
 /// connection while its queue has work and runs each batch (up to `LedgerQueues.batchMax` operations) in ONE
-/// transaction of six round trips: BEGIN; the batch's existing holds (`attempt_id = ANY`, locked); its wallets
-/// (locked, in id order); their spendable lots and the lots of the held holds (locked, in id order); one write
-/// statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT. The
-/// rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
+/// transaction of five round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`)
+/// and then its wallets (in id order); their spendable lots and the lots of the held holds (locked, in id order);
+/// one write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT.
+/// The rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
 /// Callers are resumed only after COMMIT, each with its own result or refusal.
 ///
 /// Lock order is holds (by attempt) → wallets (by id) → lots (by id), which agrees with the per-operation
@@ -49,6 +49,9 @@ extension PostgresStore {
                         let outcomes = try await runLedgerBatch(workspaceId, current.map(\.operation), on: connection)
                         for (job, outcome) in zip(current, outcomes) { job.continuation.resume(with: outcome) }
                         attempt = 1
+                        // Let the callers just resumed run up to their next operation before taking the next
+                        // batch: they join it instead of forming a second group that alternates with this one.
+                        await Task.yield()
                         guard let next = ledgerQueues.next(workspaceId) else { return }
                         current = next
                     }
@@ -134,27 +137,45 @@ extension PostgresStore {
         _ workspaceId: WorkspaceID, _ operations: [LedgerOperation], on connection: PostgresConnection
     ) async throws -> [Result<HoldResult, any Error>] {
         let attemptIds = Array(Set(operations.map(\.attemptId))).sorted()
-        let existing = try await rows(
-            """
-            SELECT \(unescaped: Columns.hold) FROM holds
-            WHERE workspace_id = \(workspaceId) AND attempt_id = ANY(\(attemptIds))
-            ORDER BY attempt_id FOR NO KEY UPDATE
-            """, on: connection
-        ).map(Hold.init(row:))
-        let walletIds = LedgerBatch.walletIds(operations, existing: existing)
+        let walletIds = LedgerBatch.walletIds(operations, existing: [])
+        // One statement, two locks in order: the batch's existing holds (by attempt), then the wallets of its
+        // holds and of those holds (by id). Wallet rows come back after the hold rows, with the hold columns NULL.
+        var existing: [Hold] = []
         var wallets: [Wallet] = []
-        if !walletIds.isEmpty {
-            wallets = try await rows(
-                """
+        for row in try await rows(
+            """
+            WITH h AS MATERIALIZED (
+                SELECT \(unescaped: Columns.hold) FROM holds
+                WHERE workspace_id = \(workspaceId) AND attempt_id = ANY(\(attemptIds))
+                ORDER BY attempt_id FOR NO KEY UPDATE
+            ), w AS MATERIALIZED (
                 SELECT \(unescaped: Columns.wallet) FROM wallets
-                WHERE workspace_id = \(workspaceId) AND id = ANY(\(walletIds))
+                WHERE workspace_id = \(workspaceId) AND (id = ANY(\(walletIds)) OR id IN (SELECT wallet_id FROM h))
                 ORDER BY id FOR NO KEY UPDATE
-                """, on: connection
-            ).map(Wallet.init(row:))
+            )
+            SELECT h.*, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM h
+            UNION ALL
+            SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
+                   NULL::bigint, NULL::text, NULL::boolean, w.* FROM w
+            """, on: connection)
+        {
+            let columns = try row.decode(
+                (
+                    String?, String?, String?, String?, String?, String?, Int64?, Int64?, Int64?, String?, Bool?,
+                    String?, String?, String?, String?, Int64?
+                ).self)
+            if columns.0 != nil {
+                existing.append(try Hold(row: row))
+            } else if let workspace = columns.11, let id = columns.12, let kind = columns.13, let at = columns.15 {
+                wallets.append(
+                    Wallet(
+                        id: id, workspaceId: workspace, kind: try decodeEnum(kind, as: WalletKind.self),
+                        memberId: columns.14, createdAt: Date(millis: at)))
+            }
         }
         // Only a hold naming a missing wallet costs this extra read: it picks the refusal's code.
         var workspaceExists = true
-        if wallets.count < walletIds.count {
+        if !Set(walletIds).isSubset(of: wallets.map(\.id)) {
             workspaceExists = try await self.workspaceExists(workspaceId, on: connection)
         }
         let heldLotIds = Array(Set(existing.filter { $0.state == .held }.compactMap(\.lotId))).sorted()

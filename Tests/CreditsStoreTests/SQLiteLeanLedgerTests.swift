@@ -12,12 +12,8 @@ struct SQLiteLeanLedgerTests {
     @Test("the migration keeps every lot, hold and entry written before it")
     func migrationKeepsTheLedger() async throws {
         let path = TemporaryFolder.make().appending("m.sqlite")
-        try SQLiteSchema.migrator.migrate(DatabaseQueue(path: path), upTo: "007_portal")
-        let clock = ManualClock()
-        let store = try SQLiteStore(path: path, clock: clock, ids: SequentialIDs())
-        let created = try await store.createWorkspace(
-            NewWorkspace(name: "Acme", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
-        let fixture = Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
+        let fixture = try await Fixture.makeSQLite(path: path, upTo: "007_portal")
+        let store = fixture.store
         try await fixture.grant(10)
         try await fixture.hold("a")
         try await fixture.hold("b")

@@ -57,13 +57,9 @@ struct SQLitePlainChecksTests {
     @Test("the migration keeps rows, indexes and triggers of the rebuilt tables")
     func migrationKeepsEverything() async throws {
         let path = TemporaryFolder.make().appending("m.sqlite")
-        try SQLiteSchema.migrator.migrate(DatabaseQueue(path: path), upTo: "008_lean_ledger")
+        let fixture = try await Fixture.makeSQLite(path: path, upTo: "008_lean_ledger")
+        let store = fixture.store
         let before = try await DatabaseQueue(path: path).read { db in try Self.companions(db) }
-        let clock = ManualClock()
-        let store = try SQLiteStore(path: path, clock: clock, ids: SequentialIDs())
-        let created = try await store.createWorkspace(
-            NewWorkspace(name: "Acme", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
-        let fixture = Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)
         try await fixture.grant(5)
         try await fixture.newAttempt("a1")
         try await fixture.newAttempt("a2", number: "+14155550101")

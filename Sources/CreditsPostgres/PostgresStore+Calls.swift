@@ -171,6 +171,19 @@ extension PostgresStore: CallStore {
         }
     }
 
+    public func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt] {
+        try CallStoreChecks.attemptIds(ids)
+        let unique = Array(Set(ids))
+        return try await read("attempts by id") { connection in
+            try await rows(
+                """
+                SELECT \(unescaped: CallColumns.attempt) FROM call_attempts
+                WHERE workspace_id = \(workspaceId) AND id = ANY(\(unique))
+                """, on: connection
+            ).map(CallAttempt.init(row:))
+        }
+    }
+
     public func attempts(_ query: AttemptQuery) async throws -> AttemptPage {
         try query.validate()
         let statuses = query.statuses.map(\.rawValue).sorted()

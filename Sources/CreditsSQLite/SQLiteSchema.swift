@@ -106,6 +106,7 @@ enum SQLiteSchema {
         registerTeams(&migrator)
         registerPortal(&migrator)
         registerLeanLedger(&migrator)
+        registerPlainChecks(&migrator)
         return migrator
     }
 }

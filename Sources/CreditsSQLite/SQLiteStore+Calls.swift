@@ -166,6 +166,18 @@ extension SQLiteStore: CallStore {
         try await readPool.read { db in try SQLiteCallRows.attempt(db, workspaceId, attemptId) }
     }
 
+    public func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt] {
+        try CallStoreChecks.attemptIds(ids)
+        let list = String(decoding: try JSONEncoder().encode(Array(Set(ids))), as: UTF8.self)
+        return try await readPool.read { db in
+            try db.rows(
+                """
+                SELECT \(SQLiteCallRows.attemptColumns) FROM call_attempts
+                WHERE workspace_id = ? AND id IN (SELECT value FROM json_each(?))
+                """, [.text(workspaceId), .text(list)], SQLiteCallRows.attempt)
+        }
+    }
+
     public func attempts(_ query: AttemptQuery) async throws -> AttemptPage {
         try query.validate()
         return try await readPool.read { db in

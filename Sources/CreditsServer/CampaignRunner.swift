@@ -174,35 +174,27 @@ public final class CampaignRunner: Service {
     /// cancelled one cancels the Waiting and hangs up the Calling ones.
     private func settle(_ campaign: Campaign) async throws -> (campaign: Campaign, report: TickReport) {
         let active = try await store.activeRecipients(workspaceId: campaign.workspaceId, campaignId: campaign.id)
-        var open: [AttemptID: CallAttempt] = [:]
-        var cursor: AttemptID?
-        repeat {
-            let page = try await store.attempts(
-                AttemptQuery(
-                    workspaceId: campaign.workspaceId, campaignId: campaign.id, statuses: [.waiting, .calling],
-                    limit: Limits.pageSizeMax, after: cursor))
-            for attempt in page.attempts { open[attempt.id] = attempt }
-            cursor = page.nextCursor
-        } while cursor != nil
+        let found = try await attempts(campaign, active)
         var outcomes: [AttemptOutcome] = []
         var toStart: [CampaignRecipient] = []
-        let closed = try await attempts(campaign, active.filter { open[$0.attemptId] == nil })
+        var calling: [CampaignRecipient] = []
         for recipient in active {
-            if let attempt = open[recipient.attemptId] {
-                switch (campaign.status, attempt.status) {
-                case (.running, .waiting): toStart.append(recipient)
-                case (.cancelled, .waiting):
-                    let update = try await store.cancelAttempt(
-                        workspaceId: campaign.workspaceId, attemptId: attempt.id, reason: "campaign_cancelled")
-                    outcomes.append(Self.outcome(recipient, update.attempt))
-                case (.cancelled, .calling):
-                    await telephony.hangUp(workspaceId: campaign.workspaceId, attemptId: attempt.id)
-                default: break
-                }
-            } else if let attempt = closed[recipient.attemptId] {
-                if attempt.status.isFinal { outcomes.append(Self.outcome(recipient, attempt)) }
-            } else if campaign.status == .running {
-                toStart.append(recipient)  // claimed, never created: a runner stopped in between
+            guard let attempt = found[recipient.attemptId] else {
+                // Claimed, never created: a runner stopped in between.
+                if campaign.status == .running { toStart.append(recipient) }
+                continue
+            }
+            switch (campaign.status, attempt.status) {
+            case (_, let status) where status.isFinal: outcomes.append(Self.outcome(recipient, attempt))
+            case (.running, .waiting): toStart.append(recipient)
+            case (.cancelled, .waiting):
+                let update = try await store.cancelAttempt(
+                    workspaceId: campaign.workspaceId, attemptId: attempt.id, reason: "campaign_cancelled")
+                outcomes.append(Self.outcome(recipient, update.attempt))
+            case (.cancelled, .calling):
+                await telephony.hangUp(workspaceId: campaign.workspaceId, attemptId: attempt.id)
+                calling.append(recipient)
+            default: break
             }
         }
         var current = campaign
@@ -214,7 +206,7 @@ public final class CampaignRunner: Service {
         }
         if campaign.status == .cancelled {
             // Hang-ups reported at once (the simulated carrier) ended attempts: record them now.
-            let ended = try await endedAttempts(campaign, active.filter { open[$0.attemptId]?.status == .calling })
+            let ended = try await endedAttempts(campaign, calling)
             if !ended.isEmpty {
                 current = try await store.recordOutcomes(
                     workspaceId: campaign.workspaceId, campaignId: campaign.id, ended)
@@ -239,20 +231,15 @@ public final class CampaignRunner: Service {
         }
     }
 
-    /// The recipients' open attempts that exist, read side by side (at most `dialsInParallelMax` at a time).
+    /// The recipients' attempts that exist, read `Limits.attemptBatchMax` at a time.
     private func attempts(_ campaign: Campaign, _ recipients: [CampaignRecipient]) async throws
         -> [AttemptID: CallAttempt]
     {
         var found: [AttemptID: CallAttempt] = [:]
-        for wave in stride(from: 0, to: recipients.count, by: Self.dialsInParallelMax) {
-            let ids = recipients[wave..<min(wave + Self.dialsInParallelMax, recipients.count)].map(\.attemptId)
-            try await withThrowingTaskGroup(of: CallAttempt?.self) { group in
-                for id in ids {
-                    group.addTask { try await self.store.attempt(workspaceId: campaign.workspaceId, attemptId: id) }
-                }
-                for try await attempt in group {
-                    if let attempt { found[attempt.id] = attempt }
-                }
+        for batch in stride(from: 0, to: recipients.count, by: Limits.attemptBatchMax) {
+            let ids = recipients[batch..<min(batch + Limits.attemptBatchMax, recipients.count)].map(\.attemptId)
+            for attempt in try await store.attempts(workspaceId: campaign.workspaceId, ids: ids) {
+                found[attempt.id] = attempt
             }
         }
         return found

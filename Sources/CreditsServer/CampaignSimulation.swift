@@ -27,6 +27,9 @@ public struct CampaignSimulation: Sendable {
         public var dialed = 0
         /// Whether it stopped because nothing had work left (not because of `stepsMax` or `until`).
         public var idle = false
+        /// Real time spent in the runner's ticks and in delivering the carrier's callbacks.
+        public var tickDuration: Duration = .zero
+        public var deliverDuration: Duration = .zero
     }
 
     /// Steps until `until` says stop, nothing has work left, or `stepsMax` steps.
@@ -36,7 +39,9 @@ public struct CampaignSimulation: Sendable {
     {
         var run = Run()
         while run.steps < stepsMax {
+            let tickStart = ContinuousClock.now
             let report = await runner.tick()
+            run.tickDuration += ContinuousClock.now - tickStart
             run.steps += 1
             run.dialed += report.dialed
             if try await until() { return run }
@@ -54,7 +59,9 @@ public struct CampaignSimulation: Sendable {
                 next = due == nil && report.dialed == 0 ? wake : min(next, wake)
             }
             clock.set(next)
+            let deliverStart = ContinuousClock.now
             await telephony.deliverDue(now: next)
+            run.deliverDuration += ContinuousClock.now - deliverStart
         }
         return run
     }

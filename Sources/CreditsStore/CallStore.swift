@@ -49,6 +49,10 @@ public protocol CallStore: Sendable {
     /// One attempt, or nil when the workspace has none with that id.
     func attempt(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> CallAttempt?
 
+    /// The attempts among `ids` that exist in the workspace, in no particular order: one read for many
+    /// attempts (the campaign runner's look at its open calls). At most `Limits.attemptBatchMax` ids.
+    func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt]
+
     /// Attempts in id order (oldest first), a page at a time.
     func attempts(_ query: AttemptQuery) async throws -> AttemptPage
 

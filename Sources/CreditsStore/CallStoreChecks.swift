@@ -20,6 +20,14 @@ public enum CallStoreChecks {
         }
     }
 
+    /// Ids to read together: at most `Limits.attemptBatchMax`, each a valid identifier.
+    public static func attemptIds(_ ids: [AttemptID]) throws(LedgerRefusal) {
+        guard ids.count <= Limits.attemptBatchMax else {
+            throw .invalid("read at most \(Limits.attemptBatchMax) attempts at once")
+        }
+        for id in ids { try Limits.checkIdentifier(id, field: "attemptId") }
+    }
+
     /// A repeat of a creation: the same content replays, other content is a conflict.
     public static func replay(_ new: NewAttempt, _ existing: CallAttempt) throws(LedgerRefusal) {
         guard new.matches(existing) else {

@@ -151,6 +151,11 @@ extension MemoryStore: CallStore {
         calls.attempts[workspaceId + "/" + attemptId]
     }
 
+    public func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt] {
+        try CallStoreChecks.attemptIds(ids)
+        return Set(ids).compactMap { calls.attempts[workspaceId + "/" + $0] }
+    }
+
     public func attempts(_ query: AttemptQuery) async throws -> AttemptPage {
         try query.validate()
         let matching = calls.attempts.values

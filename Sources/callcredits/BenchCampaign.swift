@@ -60,6 +60,8 @@ struct BenchCampaign: AsyncParsableCommand {
                 "attempts_per_s": BenchFigures.rounded(Double(attempts.count) / result.seconds, 0),
                 "dialed_per_s": BenchFigures.rounded(Double(dialed) / result.seconds, 0),
                 "runner_ticks": result.steps,
+                "tick_seconds": BenchFigures.rounded(result.tickSeconds, 3),
+                "deliver_seconds": BenchFigures.rounded(result.deliverSeconds, 3),
                 "completed": completed,
                 "verify_clean": problems.isEmpty,
             ] as [String: any Sendable]

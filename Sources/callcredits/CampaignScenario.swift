@@ -35,6 +35,9 @@ struct CampaignScenario {
         var steps: Int
         var seconds: Double
         var simulatedSeconds: Double
+        /// Real seconds in the runner's ticks and in delivering callbacks.
+        var tickSeconds: Double
+        var deliverSeconds: Double
     }
 
     /// Sets up and runs the campaigns on `store`, whose clock is `clock`.
@@ -71,7 +74,9 @@ struct CampaignScenario {
         }
         return Result(
             launched: launched, steps: run.steps, seconds: seconds,
-            simulatedSeconds: clock.now().timeIntervalSince(startedAt))
+            simulatedSeconds: clock.now().timeIntervalSince(startedAt),
+            tickSeconds: BenchFigures.milliseconds(run.tickDuration) / 1000,
+            deliverSeconds: BenchFigures.milliseconds(run.deliverDuration) / 1000)
     }
 
     /// A workspace with its credits and DNC list, and a launched campaign of `rows`.

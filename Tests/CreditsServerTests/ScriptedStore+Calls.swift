@@ -30,6 +30,9 @@ extension ScriptedStore {
         try await inner.attempt(workspaceId: workspaceId, attemptId: attemptId)
     }
     func attempts(_ query: AttemptQuery) async throws -> AttemptPage { try await inner.attempts(query) }
+    func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt] {
+        try await inner.attempts(workspaceId: workspaceId, ids: ids)
+    }
     func attemptEvents(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> [AttemptEventRecord] {
         try await inner.attemptEvents(workspaceId: workspaceId, attemptId: attemptId)
     }

@@ -295,6 +295,26 @@ struct CallStoreConformanceTests {
         #expect(try await other.store.attempt(workspaceId: other.workspace, attemptId: "a1") == nil)
     }
 
+    @Test("attempts read by id: the workspace's existing ones, each once; too many ids refused", arguments: Backend.all)
+    func attemptsById(backend: Backend) async throws {
+        let fixture = try await Fixture.make(backend)
+        try await fixture.grant(1)
+        try await fixture.newAttempt("a1")
+        try await fixture.newAttempt("a2", number: "+14155550101")
+        try await fixture.dial("a2")
+        let other = try await fixture.another()
+        try await other.newAttempt("a3")
+        let found = try await fixture.store.attempts(
+            workspaceId: fixture.workspace, ids: ["a2", "a1", "a3", "zz", "a1"])
+        #expect(found.map(\.id).sorted() == ["a1", "a2"])
+        #expect(found.first { $0.id == "a2" }?.status == .calling)
+        #expect(try await fixture.store.attempts(workspaceId: fixture.workspace, ids: []).isEmpty)
+        let tooMany = (0...Limits.attemptBatchMax).map { "a\($0)" }
+        #expect(
+            await fixture.code { try await fixture.store.attempts(workspaceId: fixture.workspace, ids: tooMany) }
+                == "invalid_request")
+    }
+
     @Test("the Do Not Call list: add, remove, match and page on E.164", arguments: Backend.all)
     func doNotCallList(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)

@@ -27,6 +27,9 @@ extension RunningPostgresStore {
         try await base.attempt(workspaceId: workspaceId, attemptId: attemptId)
     }
     func attempts(_ query: AttemptQuery) async throws -> AttemptPage { try await base.attempts(query) }
+    func attempts(workspaceId: WorkspaceID, ids: [AttemptID]) async throws -> [CallAttempt] {
+        try await base.attempts(workspaceId: workspaceId, ids: ids)
+    }
     func attemptEvents(workspaceId: WorkspaceID, attemptId: AttemptID) async throws -> [AttemptEventRecord] {
         try await base.attemptEvents(workspaceId: workspaceId, attemptId: attemptId)
     }

@@ -1,9 +1,10 @@
 import CreditsCore
-import CreditsSQLite
 import CreditsStore
 import Foundation
 import GRDB
 import Testing
+
+@testable import CreditsSQLite
 
 /// What only the embedded store has: its durability setting and its integrity guards.
 @Suite("SQLite store")
@@ -81,9 +82,16 @@ struct SQLiteStoreTests {
 
 extension Fixture {
     /// A fixture on an SQLite file at a known path, so a test can open it behind the store's back.
-    static func makeSQLite(path: String, clock: ManualClock = ManualClock()) async throws -> Fixture {
+    /// With `upTo`, the file is migrated only up to that migration (for testing the migrations after it).
+    static func makeSQLite(path: String, upTo migration: String? = nil, clock: ManualClock = ManualClock())
+        async throws -> Fixture
+    {
         let store = try SQLiteStore(path: path, clock: clock, ids: SequentialIDs())
-        try await store.migrate()
+        if let migration {
+            try SQLiteSchema.migrator.migrate(DatabaseQueue(path: path), upTo: migration)
+        } else {
+            try await store.migrate()
+        }
         let created = try await store.createWorkspace(
             NewWorkspace(name: "Acme", timeZone: "UTC", firstKey: APIKeySecret.generate(name: "first").key))
         return Fixture(store: store, clock: clock, workspace: created.workspace.id, pool: created.pool.id)

@@ -384,6 +384,8 @@ struct PostgresStoreTests {
                     let store = index.isMultiple(of: 2) ? first : second
                     let attemptId = "cut-\(index)"
                     group.addTask {
+                        // Spread over ~450 ms: group commit ends a burst before the first cut otherwise.
+                        try await Task.sleep(for: .milliseconds(3 * index))
                         do {
                             _ = try await store.hold(
                                 HoldCommand(

@@ -6,9 +6,11 @@ import PostgresNIO
 ///
 /// Callers queue their operation per workspace and wait. One drain per workspace and process keeps one
 /// connection while its queue has work and runs each batch (up to `LedgerQueues.batchMax` operations) in ONE
-/// transaction of five round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`)
-/// and then its wallets (in id order); their spendable lots and the lots of the held holds (locked, in id order);
-/// one write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT.
+/// transaction of four round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`),
+/// then its wallets (in id order), then their spendable lots and the lots of the held holds (in id order); one
+/// write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT. The
+/// read and the write are named prepared statements (`LockBatchRows`, `WriteBatch`): parsed and planned once per
+/// connection.
 /// The rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
 /// Callers are resumed only after COMMIT, each with its own result or refusal.
 ///
@@ -45,15 +47,25 @@ extension PostgresStore {
         while true {
             do {
                 try await client.withConnection { connection in
-                    while true {
-                        let outcomes = try await runLedgerBatch(workspaceId, current.map(\.operation), on: connection)
-                        for (job, outcome) in zip(current, outcomes) { job.continuation.resume(with: outcome) }
-                        attempt = 1
-                        // Let the callers just resumed run up to their next operation before taking the next
-                        // batch: they join it instead of forming a second group that alternates with this one.
-                        await Task.yield()
-                        guard let next = ledgerQueues.next(workspaceId) else { return }
-                        current = next
+                    do {
+                        while true {
+                            let outcomes = try await runLedgerBatch(
+                                workspaceId, current.map(\.operation), on: connection)
+                            for (job, outcome) in zip(current, outcomes) { job.continuation.resume(with: outcome) }
+                            attempt = 1
+                            // Let the callers just resumed run up to their next operation before taking the next
+                            // batch: they join it instead of forming a second group that alternates with this one.
+                            await Task.yield()
+                            guard let next = ledgerQueues.next(workspaceId) else { return }
+                            current = next
+                        }
+                    } catch {
+                        // PostgresNIO keeps a statement whose preparation failed failed on its connection; closing
+                        // the connection after a failure retrying cannot help lets the next one prepare it anew.
+                        if Self.classify(Self.unwrap(error).cause) == .permanent, !connection.isClosed {
+                            try? await connection.close()
+                        }
+                        throw error
                     }
                 }
                 return
@@ -138,58 +150,29 @@ extension PostgresStore {
     ) async throws -> [Result<HoldResult, any Error>] {
         let attemptIds = Array(Set(operations.map(\.attemptId))).sorted()
         let walletIds = LedgerBatch.walletIds(operations, existing: [])
-        // One statement, two locks in order: the batch's existing holds (by attempt), then the wallets of its
-        // holds and of those holds (by id). Wallet rows come back after the hold rows, with the hold columns NULL.
+        // One statement, three locks in order: the batch's existing holds, their wallets and the batch's, and those
+        // wallets' spendable lots with the lots of held holds (docs/postgres.md, "Group commit").
+        var bindings = PostgresBindings(capacity: 3)
+        bindings.append(workspaceId)
+        bindings.append(attemptIds)
+        bindings.append(walletIds)
         var existing: [Hold] = []
         var wallets: [Wallet] = []
-        for row in try await rows(
-            """
-            WITH h AS MATERIALIZED (
-                SELECT \(unescaped: Columns.hold) FROM holds
-                WHERE workspace_id = \(workspaceId) AND attempt_id = ANY(\(attemptIds))
-                ORDER BY attempt_id FOR NO KEY UPDATE
-            ), w AS MATERIALIZED (
-                SELECT \(unescaped: Columns.wallet) FROM wallets
-                WHERE workspace_id = \(workspaceId) AND (id = ANY(\(walletIds)) OR id IN (SELECT wallet_id FROM h))
-                ORDER BY id FOR NO KEY UPDATE
-            )
-            SELECT h.*, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint FROM h
-            UNION ALL
-            SELECT NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::text, NULL::bigint, NULL::bigint,
-                   NULL::bigint, NULL::text, NULL::boolean, w.* FROM w
-            """, on: connection)
-        {
-            let columns = try row.decode(
-                (
-                    String?, String?, String?, String?, String?, String?, Int64?, Int64?, Int64?, String?, Bool?,
-                    String?, String?, String?, String?, Int64?
-                ).self)
-            if columns.0 != nil {
+        var lots: [Lot] = []
+        for row in try await prepared(LockBatchRows(bindings: bindings), on: connection) {
+            let cells = row.makeRandomAccess()
+            if cells[0].bytes != nil {
                 existing.append(try Hold(row: row))
-            } else if let workspace = columns.11, let id = columns.12, let kind = columns.13, let at = columns.15 {
-                wallets.append(
-                    Wallet(
-                        id: id, workspaceId: workspace, kind: try decodeEnum(kind, as: WalletKind.self),
-                        memberId: columns.14, createdAt: Date(millis: at)))
+            } else if cells[LockBatchRows.walletColumn].bytes != nil {
+                wallets.append(try Wallet(cells, from: LockBatchRows.walletColumn))
+            } else {
+                lots.append(try Lot(cells, from: LockBatchRows.lotColumn))
             }
         }
         // Only a hold naming a missing wallet costs this extra read: it picks the refusal's code.
         var workspaceExists = true
         if !Set(walletIds).isSubset(of: wallets.map(\.id)) {
             workspaceExists = try await self.workspaceExists(workspaceId, on: connection)
-        }
-        let heldLotIds = Array(Set(existing.filter { $0.state == .held }.compactMap(\.lotId))).sorted()
-        let spendingWalletIds = wallets.map(\.id)
-        var lots: [Lot] = []
-        if !spendingWalletIds.isEmpty || !heldLotIds.isEmpty {
-            lots = try await rows(
-                """
-                SELECT \(unescaped: Columns.lot) FROM lots
-                WHERE workspace_id = \(workspaceId)
-                  AND ((wallet_id = ANY(\(spendingWalletIds)) AND remaining > 0) OR id = ANY(\(heldLotIds)))
-                ORDER BY id FOR NO KEY UPDATE
-                """, on: connection
-            ).map(Lot.init(row:))
         }
         var batch = LedgerBatch(
             workspaceId: workspaceId, wallets: wallets, lots: lots, holds: existing, workspaceExists: workspaceExists)
@@ -213,57 +196,154 @@ extension PostgresStore {
         let updated = batch.holdsToUpdate
         let entries = batch.entries
         guard !(lots.isEmpty && inserted.isEmpty && updated.isEmpty && entries.isEmpty) else { return }
-        let workspaceId = batch.workspaceId
         let none = Int64.min
-        let counted = try await rows(
-            """
-            WITH lot_rows AS (
-                UPDATE lots SET remaining = c.remaining, held = c.held
-                FROM unnest(\(lots.map(\.id))::text[], \(lots.map(\.remaining.count))::int8[], \
-            \(lots.map(\.held.count))::int8[]) AS c (id, remaining, held)
-                WHERE lots.workspace_id = \(workspaceId) AND lots.id = c.id
-                RETURNING 1
-            ), new_holds AS (
-                INSERT INTO holds (\(unescaped: Columns.hold))
-                SELECT \(workspaceId), h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
-                       h.expires_at_ms, NULLIF(h.ended_at_ms, \(none)), NULLIF(h.release_reason, ''),
-                       h.needs_reconciliation
-                FROM unnest(\(inserted.map(\.id))::text[], \(inserted.map(\.walletId))::text[], \
-            \(inserted.map { $0.lotId ?? "" })::text[], \(inserted.map(\.attemptId))::text[], \
-            \(inserted.map(\.state.rawValue))::text[], \(inserted.map(\.createdAt.millis))::int8[], \
-            \(inserted.map(\.expiresAt.millis))::int8[], \(inserted.map { $0.endedAt?.millis ?? none })::int8[], \
-            \(inserted.map { $0.releaseReason?.rawValue ?? "" })::text[], \
-            \(inserted.map(\.needsReconciliation))::bool[])
-                    AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
-                          release_reason, needs_reconciliation)
-            ), hold_rows AS (
-                UPDATE holds SET lot_id = NULLIF(h.lot_id, ''), state = h.state,
-                       ended_at_ms = NULLIF(h.ended_at_ms, \(none)), release_reason = NULLIF(h.release_reason, ''),
-                       needs_reconciliation = h.needs_reconciliation
-                FROM unnest(\(updated.map(\.attemptId))::text[], \(updated.map { $0.lotId ?? "" })::text[], \
-            \(updated.map(\.state.rawValue))::text[], \(updated.map { $0.endedAt?.millis ?? none })::int8[], \
-            \(updated.map { $0.releaseReason?.rawValue ?? "" })::text[], \
-            \(updated.map(\.needsReconciliation))::bool[])
-                    AS h (attempt_id, lot_id, state, ended_at_ms, release_reason, needs_reconciliation)
-                WHERE holds.workspace_id = \(workspaceId) AND holds.attempt_id = h.attempt_id
-                RETURNING 1
-            ), new_entries AS (
-                INSERT INTO entries (\(unescaped: Columns.entry))
-                SELECT \(workspaceId), e.id, e.wallet_id, NULLIF(e.lot_id, ''), NULLIF(e.hold_id, ''),
-                       NULLIF(e.attempt_id, ''), e.kind, e.amount, e.reason, e.created_at_ms
-                FROM unnest(\(entries.map(\.id))::text[], \(entries.map(\.walletId))::text[], \
-            \(entries.map { $0.lotId ?? "" })::text[], \(entries.map { $0.holdId ?? "" })::text[], \
-            \(entries.map { $0.attemptId ?? "" })::text[], \(entries.map(\.kind.rawValue))::text[], \
-            \(entries.map(\.amount.count))::int8[], \(entries.map(\.reason))::text[], \
-            \(entries.map(\.createdAt.millis))::int8[])
-                    AS e (id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms)
-            )
-            SELECT (SELECT count(*) FROM lot_rows), (SELECT count(*) FROM hold_rows)
-            """, on: connection)
+        var bindings = PostgresBindings(capacity: 30)
+        bindings.append(batch.workspaceId)
+        bindings.append(none)
+        bindings.append(lots.map(\.id))
+        bindings.append(lots.map(\.remaining.count))
+        bindings.append(lots.map(\.held.count))
+        bindings.append(inserted.map(\.id))
+        bindings.append(inserted.map(\.walletId))
+        bindings.append(inserted.map { $0.lotId ?? "" })
+        bindings.append(inserted.map(\.attemptId))
+        bindings.append(inserted.map(\.state.rawValue))
+        bindings.append(inserted.map(\.createdAt.millis))
+        bindings.append(inserted.map(\.expiresAt.millis))
+        bindings.append(inserted.map { $0.endedAt?.millis ?? none })
+        bindings.append(inserted.map { $0.releaseReason?.rawValue ?? "" })
+        bindings.append(inserted.map(\.needsReconciliation))
+        bindings.append(updated.map(\.attemptId))
+        bindings.append(updated.map { $0.lotId ?? "" })
+        bindings.append(updated.map(\.state.rawValue))
+        bindings.append(updated.map { $0.endedAt?.millis ?? none })
+        bindings.append(updated.map { $0.releaseReason?.rawValue ?? "" })
+        bindings.append(updated.map(\.needsReconciliation))
+        bindings.append(entries.map(\.id))
+        bindings.append(entries.map(\.walletId))
+        bindings.append(entries.map { $0.lotId ?? "" })
+        bindings.append(entries.map { $0.holdId ?? "" })
+        bindings.append(entries.map { $0.attemptId ?? "" })
+        bindings.append(entries.map(\.kind.rawValue))
+        bindings.append(entries.map(\.amount.count))
+        bindings.append(entries.map(\.reason))
+        bindings.append(entries.map(\.createdAt.millis))
+        let counted = try await prepared(WriteBatch(bindings: bindings), on: connection)
         guard let row = counted.first else { throw PostgresStoreError(.corruptRow, operation: "ledger batch") }
         let (lotCount, holdCount) = try row.decode((Int64, Int64).self)
         guard lotCount == lots.count, holdCount == updated.count else {
             throw PostgresStoreError(.corruptRow, operation: "ledger batch")
         }
+    }
+}
+
+/// The batch's one read: locks its existing holds (by attempt), then the wallets of its holds and of those holds
+/// (by id), then those wallets' spendable lots and the lots of held holds (by id). Rows are wide: hold columns
+/// first (`Hold(row:)`), then wallet columns from `walletColumn`, then lot columns from `lotColumn`; each row fills
+/// one group and leaves the others NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
+struct LockBatchRows: PreparedBatchStatement {
+    static let name = "callcredits_ledger_batch_read"
+    static let walletColumn = 11
+    static let lotColumn = 16
+    static let sql = """
+        WITH h AS MATERIALIZED (
+            SELECT \(Columns.hold) FROM holds
+            WHERE workspace_id = $1 AND attempt_id = ANY($2::text[])
+            ORDER BY attempt_id FOR NO KEY UPDATE
+        ), w AS MATERIALIZED (
+            SELECT \(Columns.wallet) FROM wallets
+            WHERE workspace_id = $1 AND (id = ANY($3::text[]) OR id IN (SELECT wallet_id FROM h))
+            ORDER BY id FOR NO KEY UPDATE
+        ), l AS MATERIALIZED (
+            SELECT \(Columns.lot) FROM lots
+            WHERE workspace_id = $1
+              AND ((wallet_id IN (SELECT id FROM w) AND remaining > 0)
+                   OR id IN (SELECT lot_id FROM h WHERE state = 'held'))
+            ORDER BY id FOR NO KEY UPDATE
+        )
+        SELECT h.*, \(nulls(Self.walletTypes)), \(nulls(Self.lotTypes)) FROM h
+        UNION ALL
+        SELECT \(nulls(Self.holdTypes)), w.*, \(nulls(Self.lotTypes)) FROM w
+        UNION ALL
+        SELECT \(nulls(Self.holdTypes)), \(nulls(Self.walletTypes)), l.* FROM l
+        """
+    static let holdTypes = ["text", "text", "text", "text", "text", "text", "int8", "int8", "int8", "text", "bool"]
+    static let walletTypes = ["text", "text", "text", "text", "int8"]
+    static let lotTypes = ["text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "int8", "text"]
+    let bindings: PostgresBindings
+}
+
+/// Typed NULLs for the columns of one group that a row of another group leaves empty.
+private func nulls(_ types: [String]) -> String {
+    types.map { "NULL::\($0)" }.joined(separator: ", ")
+}
+
+/// The batch's one write: lots and existing holds updated from arrays, new holds and entries inserted from arrays
+/// (data-modifying CTEs); returns how many lots and holds it updated. PostgresNIO has no arrays of optionals, so
+/// NULL travels as '' (ids and reasons are never empty) or as $2 (`Int64.min`, times). $1 workspace; lots
+/// $3–$5; new holds $6–$15; updated holds $16–$21; entries $22–$30.
+struct WriteBatch: PreparedBatchStatement {
+    static let name = "callcredits_ledger_batch_write"
+    static let sql = """
+        WITH lot_rows AS (
+            UPDATE lots SET remaining = c.remaining, held = c.held
+            FROM unnest($3::text[], $4::int8[], $5::int8[]) AS c (id, remaining, held)
+            WHERE lots.workspace_id = $1 AND lots.id = c.id
+            RETURNING 1
+        ), new_holds AS (
+            INSERT INTO holds (\(Columns.hold))
+            SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
+                   h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),
+                   h.needs_reconciliation
+            FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::int8[],
+                        $13::int8[], $14::text[], $15::bool[])
+                AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
+                      release_reason, needs_reconciliation)
+        ), hold_rows AS (
+            UPDATE holds SET lot_id = NULLIF(h.lot_id, ''), state = h.state,
+                   ended_at_ms = NULLIF(h.ended_at_ms, $2::int8), release_reason = NULLIF(h.release_reason, ''),
+                   needs_reconciliation = h.needs_reconciliation
+            FROM unnest($16::text[], $17::text[], $18::text[], $19::int8[], $20::text[], $21::bool[])
+                AS h (attempt_id, lot_id, state, ended_at_ms, release_reason, needs_reconciliation)
+            WHERE holds.workspace_id = $1 AND holds.attempt_id = h.attempt_id
+            RETURNING 1
+        ), new_entries AS (
+            INSERT INTO entries (\(Columns.entry))
+            SELECT $1, e.id, e.wallet_id, NULLIF(e.lot_id, ''), NULLIF(e.hold_id, ''), NULLIF(e.attempt_id, ''),
+                   e.kind, e.amount, e.reason, e.created_at_ms
+            FROM unnest($22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::int8[],
+                        $29::text[], $30::int8[])
+                AS e (id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms)
+        )
+        SELECT (SELECT count(*) FROM lot_rows), (SELECT count(*) FROM hold_rows)
+        """
+    let bindings: PostgresBindings
+}
+
+extension Wallet {
+    /// A wallet from `Columns.wallet` starting at column `first` of a wide row.
+    init(_ cells: PostgresRandomAccessRow, from first: Int) throws {
+        self.init(
+            id: try cells[first + 1].decode(String.self), workspaceId: try cells[first].decode(String.self),
+            kind: try decodeEnum(try cells[first + 2].decode(String.self), as: WalletKind.self),
+            memberId: try cells[first + 3].decode(String?.self),
+            createdAt: Date(millis: try cells[first + 4].decode(Int64.self)))
+    }
+}
+
+extension Lot {
+    /// A lot from `Columns.lot` starting at column `first` of a wide row.
+    init(_ cells: PostgresRandomAccessRow, from first: Int) throws {
+        self.init(
+            id: try cells[first + 1].decode(String.self), workspaceId: try cells[first].decode(String.self),
+            walletId: try cells[first + 2].decode(String.self),
+            source: try decodeEnum(try cells[first + 3].decode(String.self), as: LotSource.self),
+            amount: Credits(try cells[first + 4].decode(Int64.self)),
+            remaining: Credits(try cells[first + 5].decode(Int64.self)),
+            held: Credits(try cells[first + 6].decode(Int64.self)),
+            effectiveAt: Date(millis: try cells[first + 7].decode(Int64.self)),
+            expiresAt: try cells[first + 8].decode(Int64?.self).map(Date.init(millis:)),
+            createdAt: Date(millis: try cells[first + 9].decode(Int64.self)),
+            reference: try cells[first + 10].decode(String?.self))
     }
 }

@@ -2,6 +2,7 @@ import CreditsCore
 import CreditsStore
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import CreditsPostgres
@@ -126,6 +127,81 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    @Test("the batch's statements are prepared once per connection, and again on a new one after it was cut")
+    func preparedStatementsSurviveACutConnection() async throws {
+        let database = try await PostgresTestDatabase.create(poolSize: 1)
+        do {
+            try await cutWhileBatching(database)
+            try await database.drop()
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    private func cutWhileBatching(_ database: PostgresTestDatabase) async throws {
+        try await PostgresStore.withStore(
+            url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
+        ) { store in
+            try await store.migrate()
+            let created = try await newWorkspace(store, credits: 10)
+            let workspace = created.workspace.id
+            func hold(_ attempt: String) async throws -> HoldResult {
+                try await store.hold(HoldCommand(workspaceId: workspace, walletId: created.pool.id, attemptId: attempt))
+            }
+            // The pool has one connection: the drain's statements are visible to the next query's session.
+            func preparedHere() async throws -> Int64 {
+                try await store.client.withConnection { connection in
+                    var count: Int64 = 0
+                    for try await value in try await connection.query(
+                        "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'callcredits_ledger_batch_%'",
+                        logger: PostgresTestDatabase.storeLogger
+                    ).decode(Int64.self) {
+                        count = value
+                    }
+                    return count
+                }
+            }
+            _ = try await hold("a")
+            _ = try await store.capture(workspaceId: workspace, attemptId: "a")
+            #expect(try await preparedHere() == 2)
+            #expect(try await database.terminateConnections() == 1)
+            _ = try await hold("b")
+            _ = try await store.release(workspaceId: workspace, attemptId: "b", reason: .failed)
+            #expect(try await preparedHere() == 2)
+            let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            #expect(balance.available == 9 && balance.held == 0)
+            #expect(try await store.verify() == [])
+        }
+    }
+
+    @Test("a prepared statement sent on a closed connection fails as a lost connection instead of waiting forever")
+    func preparedStatementOnAClosedConnection() async throws {
+        try await withStore { store, _ in
+            let outcome = Outcome()
+            try await store.client.withConnection { connection in
+                try await connection.close()
+                var bindings = PostgresBindings()
+                bindings.append("wsp_none")
+                bindings.append(["att_none"])
+                bindings.append(["wal_none"])
+                let statement = LockBatchRows(bindings: bindings)
+                Task {
+                    do {
+                        _ = try await store.prepared(statement, on: connection)
+                        outcome.set("succeeded")
+                    } catch {
+                        outcome.set("\(PostgresStore.classify(error))")
+                    }
+                }
+                for _ in 0..<100 where outcome.value == nil {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+            }
+            #expect(outcome.value == "connectionLost")
+        }
+    }
+
     @Test("holds are keyed by attempt: a second row for one attempt cannot exist")
     func holdsKeyedByAttempt() async throws {
         try await withStore { store, database in
@@ -174,4 +250,11 @@ struct PostgresGroupCommitTests {
             }
         }
     }
+}
+
+/// What a task that may never finish reported, read by the test that started it.
+final class Outcome: Sendable {
+    private let state = Mutex<String?>(nil)
+    var value: String? { state.withLock { $0 } }
+    func set(_ value: String) { state.withLock { $0 = value } }
 }

@@ -7,7 +7,8 @@ import PostgresNIO
 /// the hold and its entry; capture: update the lot and the hold, insert the entry), batched as the store's
 /// group commit batches `concurrency` callers at best: one transaction for `concurrency` holds and one for their
 /// captures, each a BEGIN, one set-oriented write statement (`unnest`, the store's shape) and COMMIT, on the
-/// same server and tables. No reads, no locks, no rules.
+/// same server and tables. No reads, no locks, no rules. The write statements are named prepared statements, as
+/// the store's batch statements are.
 public enum PostgresBaseline {
     /// Runs lifecycles for `seconds` in batches of `concurrency`; returns how many and how long it ran.
     public static func run(url: String, concurrency: Int, seconds: Double) async throws -> (
@@ -44,45 +45,24 @@ public enum PostgresBaseline {
                     let attempts = (0..<concurrency).map { _ in ids.next(.attempt) }
                     let holdEntries = (0..<concurrency).map { _ in ids.next(.entry) }
                     let captureEntries = (0..<concurrency).map { _ in ids.next(.entry) }
-                    let n = Int64(concurrency)
+                    var bindings = PostgresBindings(capacity: 8)
+                    bindings.append(workspace)
+                    bindings.append(wallet)
+                    bindings.append(lot)
+                    bindings.append(Int64(concurrency))
+                    bindings.append(now)
+                    bindings.append(holds)
+                    bindings.append(attempts)
+                    var holdBindings = bindings
+                    holdBindings.append(holdEntries)
+                    var captureBindings = bindings
+                    captureBindings.append(captureEntries)
                     try await inTransaction(connection, logger) {
-                        try await connection.query(
-                            """
-                            WITH lot_row AS (
-                                UPDATE lots SET remaining = remaining - \(n), held = held + \(n)
-                                WHERE workspace_id = \(workspace) AND id = \(lot)
-                            ), new_holds AS (
-                                INSERT INTO holds (workspace_id, id, wallet_id, lot_id, attempt_id, state,
-                                                   created_at_ms, expires_at_ms, needs_reconciliation)
-                                SELECT \(workspace), h.id, \(wallet), \(lot), h.attempt_id, 'held', \(now),
-                                       \(now + 3_600_000), false
-                                FROM unnest(\(holds)::text[], \(attempts)::text[]) AS h (id, attempt_id)
-                            )
-                            INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind,
-                                                 amount, reason, created_at_ms)
-                            SELECT \(workspace), e.id, \(wallet), \(lot), e.hold_id, e.attempt_id, 'hold', 1, 'hold',
-                                   \(now)
-                            FROM unnest(\(holdEntries)::text[], \(holds)::text[], \(attempts)::text[])
-                                AS e (id, hold_id, attempt_id)
-                            """, logger: logger)
+                        let _: String = try await connection.execute(HoldWrites(bindings: holdBindings), logger: logger)
                     }
                     try await inTransaction(connection, logger) {
-                        try await connection.query(
-                            """
-                            WITH lot_row AS (
-                                UPDATE lots SET held = held - \(n) WHERE workspace_id = \(workspace) AND id = \(lot)
-                            ), ended AS (
-                                UPDATE holds SET state = 'captured', ended_at_ms = \(now)
-                                FROM unnest(\(attempts)::text[]) AS h (attempt_id)
-                                WHERE holds.workspace_id = \(workspace) AND holds.attempt_id = h.attempt_id
-                            )
-                            INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind,
-                                                 amount, reason, created_at_ms)
-                            SELECT \(workspace), e.id, \(wallet), \(lot), e.hold_id, e.attempt_id, 'capture', 1,
-                                   'capture', \(now)
-                            FROM unnest(\(captureEntries)::text[], \(holds)::text[], \(attempts)::text[])
-                                AS e (id, hold_id, attempt_id)
-                            """, logger: logger)
+                        let _: String = try await connection.execute(
+                            CaptureWrites(bindings: captureBindings), logger: logger)
                     }
                     count += concurrency
                 }
@@ -156,4 +136,51 @@ public enum PostgresBaseline {
     private static func milliseconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
+}
+
+/// The baseline's hold writes: $1 workspace, $2 wallet, $3 lot, $4 how many, $5 now, $6 hold ids, $7 attempt ids,
+/// $8 entry ids.
+private struct HoldWrites: PostgresPreparedStatement {
+    typealias Row = ()
+    static let name = "callcredits_baseline_holds"
+    static let sql = """
+        WITH lot_row AS (
+            UPDATE lots SET remaining = remaining - $4::int8, held = held + $4::int8
+            WHERE workspace_id = $1 AND id = $3
+        ), new_holds AS (
+            INSERT INTO holds (workspace_id, id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms,
+                               needs_reconciliation)
+            SELECT $1, h.id, $2, $3, h.attempt_id, 'held', $5::int8, $5::int8 + 3600000, false
+            FROM unnest($6::text[], $7::text[]) AS h (id, attempt_id)
+        )
+        INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason,
+                             created_at_ms)
+        SELECT $1, e.id, $2, $3, e.hold_id, e.attempt_id, 'hold', 1, 'hold', $5::int8
+        FROM unnest($8::text[], $6::text[], $7::text[]) AS e (id, hold_id, attempt_id)
+        """
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws {}
+}
+
+/// The baseline's capture writes: as `HoldWrites`.
+private struct CaptureWrites: PostgresPreparedStatement {
+    typealias Row = ()
+    static let name = "callcredits_baseline_captures"
+    static let sql = """
+        WITH lot_row AS (
+            UPDATE lots SET held = held - $4::int8 WHERE workspace_id = $1 AND id = $3
+        ), ended AS (
+            UPDATE holds SET state = 'captured', ended_at_ms = $5::int8
+            FROM unnest($7::text[]) AS h (attempt_id)
+            WHERE holds.workspace_id = $1 AND holds.attempt_id = h.attempt_id
+        )
+        INSERT INTO entries (workspace_id, id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason,
+                             created_at_ms)
+        SELECT $1, e.id, $2, $3, e.hold_id, e.attempt_id, 'capture', 1, 'capture', $5::int8
+        FROM unnest($8::text[], $6::text[], $7::text[]) AS e (id, hold_id, attempt_id)
+        """
+    let bindings: PostgresBindings
+    func makeBindings() throws -> PostgresBindings { bindings }
+    func decodeRow(_ row: PostgresRow) throws {}
 }

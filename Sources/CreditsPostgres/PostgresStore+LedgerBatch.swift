@@ -6,11 +6,11 @@ import PostgresNIO
 ///
 /// Callers queue their operation per workspace and wait. One drain per workspace and process keeps one
 /// connection while its queue has work and runs each batch (up to `LedgerQueues.batchMax` operations) in ONE
-/// transaction of four round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`),
-/// then its wallets (in id order), then their spendable lots and the lots of the held holds (in id order); one
-/// write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT. The
-/// read and the write are named prepared statements (`LockBatchRows`, `WriteBatch`): parsed and planned once per
-/// connection.
+/// transaction of five round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`)
+/// and then its wallets (in id order); their spendable lots and the lots of the held holds (locked, in id order);
+/// one write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT.
+/// The two reads and the write are named prepared statements (`LockHoldsAndWallets`, `LockLots`, `WriteBatch`):
+/// parsed once per connection, their plans kept by the server.
 /// The rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
 /// Callers are resumed only after COMMIT, each with its own result or refusal.
 ///
@@ -150,24 +150,34 @@ extension PostgresStore {
     ) async throws -> [Result<HoldResult, any Error>] {
         let attemptIds = Array(Set(operations.map(\.attemptId))).sorted()
         let walletIds = LedgerBatch.walletIds(operations, existing: [])
-        // One statement, three locks in order: the batch's existing holds, their wallets and the batch's, and those
-        // wallets' spendable lots with the lots of held holds (docs/postgres.md, "Group commit").
+        // One statement, two locks in order: the batch's existing holds (by attempt), then the wallets of its
+        // holds and of those holds (by id). Wallet rows come back after the hold rows, with the hold columns NULL.
         var bindings = PostgresBindings(capacity: 3)
         bindings.append(workspaceId)
         bindings.append(attemptIds)
         bindings.append(walletIds)
         var existing: [Hold] = []
         var wallets: [Wallet] = []
-        var lots: [Lot] = []
-        for row in try await prepared(LockBatchRows(bindings: bindings), on: connection) {
+        for row in try await prepared(LockHoldsAndWallets(bindings: bindings), on: connection) {
             let cells = row.makeRandomAccess()
             if cells[0].bytes != nil {
                 existing.append(try Hold(row: row))
-            } else if cells[LockBatchRows.walletColumn].bytes != nil {
-                wallets.append(try Wallet(cells, from: LockBatchRows.walletColumn))
             } else {
-                lots.append(try Lot(cells, from: LockBatchRows.lotColumn))
+                wallets.append(try Wallet(cells, from: LockHoldsAndWallets.walletColumn))
             }
+        }
+        // The lots in a statement of its own: under READ COMMITTED a statement reads from the snapshot taken when
+        // it started, so lots read in the statement that waited for a wallet lock would miss what the lock's
+        // holder added or returned before it committed (a test holds the lock, adds a lot and commits).
+        let heldLotIds = Array(Set(existing.filter { $0.state == .held }.compactMap(\.lotId))).sorted()
+        let spendingWalletIds = wallets.map(\.id)
+        var lots: [Lot] = []
+        if !spendingWalletIds.isEmpty || !heldLotIds.isEmpty {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(workspaceId)
+            bindings.append(spendingWalletIds)
+            bindings.append(heldLotIds)
+            lots = try await prepared(LockLots(bindings: bindings), on: connection).map(Lot.init(row:))
         }
         // Only a hold naming a missing wallet costs this extra read: it picks the refusal's code.
         var workspaceExists = true
@@ -237,14 +247,12 @@ extension PostgresStore {
     }
 }
 
-/// The batch's one read: locks its existing holds (by attempt), then the wallets of its holds and of those holds
-/// (by id), then those wallets' spendable lots and the lots of held holds (by id). Rows are wide: hold columns
-/// first (`Hold(row:)`), then wallet columns from `walletColumn`, then lot columns from `lotColumn`; each row fills
-/// one group and leaves the others NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
-struct LockBatchRows: PreparedBatchStatement {
-    static let name = "callcredits_ledger_batch_read"
+/// The batch's first read: locks its existing holds (by attempt), then the wallets of its holds and of those holds
+/// (by id). Rows are wide: hold columns first (`Hold(row:)`), then wallet columns from `walletColumn`; each row
+/// fills one group and leaves the other NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
+struct LockHoldsAndWallets: PreparedBatchStatement {
+    static let name = "callcredits_ledger_batch_holds_wallets"
     static let walletColumn = 11
-    static let lotColumn = 16
     static let sql = """
         WITH h AS MATERIALIZED (
             SELECT \(Columns.hold) FROM holds
@@ -254,22 +262,26 @@ struct LockBatchRows: PreparedBatchStatement {
             SELECT \(Columns.wallet) FROM wallets
             WHERE workspace_id = $1 AND (id = ANY($3::text[]) OR id IN (SELECT wallet_id FROM h))
             ORDER BY id FOR NO KEY UPDATE
-        ), l AS MATERIALIZED (
-            SELECT \(Columns.lot) FROM lots
-            WHERE workspace_id = $1
-              AND ((wallet_id IN (SELECT id FROM w) AND remaining > 0)
-                   OR id IN (SELECT lot_id FROM h WHERE state = 'held'))
-            ORDER BY id FOR NO KEY UPDATE
         )
-        SELECT h.*, \(nulls(Self.walletTypes)), \(nulls(Self.lotTypes)) FROM h
+        SELECT h.*, \(nulls(Self.walletTypes)) FROM h
         UNION ALL
-        SELECT \(nulls(Self.holdTypes)), w.*, \(nulls(Self.lotTypes)) FROM w
-        UNION ALL
-        SELECT \(nulls(Self.holdTypes)), \(nulls(Self.walletTypes)), l.* FROM l
+        SELECT \(nulls(Self.holdTypes)), w.* FROM w
         """
     static let holdTypes = ["text", "text", "text", "text", "text", "text", "int8", "int8", "int8", "text", "bool"]
     static let walletTypes = ["text", "text", "text", "text", "int8"]
-    static let lotTypes = ["text", "text", "text", "text", "int8", "int8", "int8", "int8", "int8", "int8", "text"]
+    let bindings: PostgresBindings
+}
+
+/// The batch's second read: the spendable lots of its wallets and the lots of its held holds, locked, by id.
+/// $1 workspace, $2 wallet ids, $3 lot ids.
+struct LockLots: PreparedBatchStatement {
+    static let name = "callcredits_ledger_batch_lots"
+    static let sql = """
+        SELECT \(Columns.lot) FROM lots
+        WHERE workspace_id = $1
+          AND ((wallet_id = ANY($2::text[]) AND remaining > 0) OR id = ANY($3::text[]))
+        ORDER BY id FOR NO KEY UPDATE
+        """
     let bindings: PostgresBindings
 }
 
@@ -328,22 +340,5 @@ extension Wallet {
             kind: try decodeEnum(try cells[first + 2].decode(String.self), as: WalletKind.self),
             memberId: try cells[first + 3].decode(String?.self),
             createdAt: Date(millis: try cells[first + 4].decode(Int64.self)))
-    }
-}
-
-extension Lot {
-    /// A lot from `Columns.lot` starting at column `first` of a wide row.
-    init(_ cells: PostgresRandomAccessRow, from first: Int) throws {
-        self.init(
-            id: try cells[first + 1].decode(String.self), workspaceId: try cells[first].decode(String.self),
-            walletId: try cells[first + 2].decode(String.self),
-            source: try decodeEnum(try cells[first + 3].decode(String.self), as: LotSource.self),
-            amount: Credits(try cells[first + 4].decode(Int64.self)),
-            remaining: Credits(try cells[first + 5].decode(Int64.self)),
-            held: Credits(try cells[first + 6].decode(Int64.self)),
-            effectiveAt: Date(millis: try cells[first + 7].decode(Int64.self)),
-            expiresAt: try cells[first + 8].decode(Int64?.self).map(Date.init(millis:)),
-            createdAt: Date(millis: try cells[first + 9].decode(Int64.self)),
-            reference: try cells[first + 10].decode(String?.self))
     }
 }

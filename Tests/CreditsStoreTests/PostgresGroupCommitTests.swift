@@ -164,14 +164,56 @@ struct PostgresGroupCommitTests {
             }
             _ = try await hold("a")
             _ = try await store.capture(workspaceId: workspace, attemptId: "a")
-            #expect(try await preparedHere() == 2)
+            #expect(try await preparedHere() == 3)
             #expect(try await database.terminateConnections() == 1)
             _ = try await hold("b")
             _ = try await store.release(workspaceId: workspace, attemptId: "b", reason: .failed)
-            #expect(try await preparedHere() == 2)
+            #expect(try await preparedHere() == 3)
             let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
             #expect(balance.available == 9 && balance.held == 0)
             #expect(try await store.verify() == [])
+        }
+    }
+
+    @Test("a batch that waited for its wallet's lock sees the lot the lock's holder added before committing")
+    func batchSeesLotsAddedWhileItWaited() async throws {
+        try await withStore { store, database in
+            let created = try await newWorkspace(store, credits: 1)
+            let workspace = created.workspace.id
+            let wallet = created.pool.id
+            func hold(_ attempt: String) async throws -> HoldResult {
+                try await store.hold(HoldCommand(workspaceId: workspace, walletId: wallet, attemptId: attempt))
+            }
+            _ = try await hold("first")
+            try await database.withConnection { connection in
+                let logger = PostgresTestDatabase.storeLogger
+                try await connection.query("BEGIN", logger: logger)
+                try await connection.query(
+                    "SELECT 1 FROM wallets WHERE workspace_id = \(workspace) AND id = \(wallet) FOR NO KEY UPDATE",
+                    logger: logger)
+                let waiting = Task { try await hold("second") }
+                var waited = false
+                for _ in 0..<200 where !waited {
+                    try await Task.sleep(for: .milliseconds(25))
+                    waited =
+                        try await database.scalar(
+                            """
+                            SELECT count(*) FROM pg_stat_activity
+                            WHERE datname = current_database() AND wait_event_type = 'Lock'
+                            """) > 0
+                }
+                #expect(waited, "the batch should wait for the wallet lock")
+                try await connection.query(
+                    """
+                    INSERT INTO lots (workspace_id, id, wallet_id, source, amount, remaining, held, effective_at_ms,
+                                      created_at_ms)
+                    VALUES (\(workspace), 'lot_added_meanwhile', \(wallet), 'adjustment', 5, 5, 0, 0, 0)
+                    """, logger: logger)
+                try await connection.query("COMMIT", logger: logger)
+                let second = try await waiting.value
+                #expect(second.hold.state == .held)
+                #expect(second.hold.lotId == "lot_added_meanwhile")
+            }
         }
     }
 
@@ -185,7 +227,7 @@ struct PostgresGroupCommitTests {
                 bindings.append("wsp_none")
                 bindings.append(["att_none"])
                 bindings.append(["wal_none"])
-                let statement = LockBatchRows(bindings: bindings)
+                let statement = LockHoldsAndWallets(bindings: bindings)
                 Task {
                     do {
                         _ = try await store.prepared(statement, on: connection)

@@ -75,6 +75,11 @@ struct PostgresTestDatabase: Sendable {
         return result
     }
 
+    /// Runs `body` on a connection of its own to this test database, outside any store.
+    func withConnection(_ body: (PostgresConnection) async throws -> Void) async throws {
+        try await Self.admin(url, body)
+    }
+
     /// Terminates every other connection to this database, as a server restart or a network cut would.
     func terminateConnections() async throws -> Int64 {
         try await scalar(

@@ -58,11 +58,14 @@ public enum PostgresBaseline {
                     var captureBindings = bindings
                     captureBindings.append(captureEntries)
                     try await inTransaction(connection, logger) {
-                        let _: String = try await connection.execute(HoldWrites(bindings: holdBindings), logger: logger)
+                        for try await _ in try await connection.execute(
+                            HoldWrites(bindings: holdBindings), logger: logger)
+                        {}
                     }
                     try await inTransaction(connection, logger) {
-                        let _: String = try await connection.execute(
+                        for try await _ in try await connection.execute(
                             CaptureWrites(bindings: captureBindings), logger: logger)
+                        {}
                     }
                     count += concurrency
                 }
@@ -137,6 +140,9 @@ public enum PostgresBaseline {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }
+
+// Both statements are read as (empty) row sequences: PostgresNIO 1.33.2's command-tag `execute` for a prepared
+// statement traps (`PSQLRowStream.commandTag` precondition) on these data-modifying CTEs.
 
 /// The baseline's hold writes: $1 workspace, $2 wallet, $3 lot, $4 how many, $5 now, $6 hold ids, $7 attempt ids,
 /// $8 entry ids.

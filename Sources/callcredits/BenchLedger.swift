@@ -47,7 +47,7 @@ struct BenchLedger: AsyncParsableCommand {
                 "fsync_ms": BenchFigures.rounded(BenchFigures.quantile([fsyncBefore, fsyncAfter], 0.5), 3),
                 "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
                 "mean_batch": BenchFigures.rounded(meanBatch, 1),
-                "durability": "WAL, synchronous=FULL, group commit (acknowledged after COMMIT)",
+                "durability": "WAL, group commit, acknowledged after an fdatasync of the WAL that began after COMMIT",
             ]) { first, _ in first })
     }
 }

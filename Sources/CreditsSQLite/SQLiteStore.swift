@@ -47,6 +47,9 @@ public final class SQLiteStore: CreditsStore {
     /// How many write batches were committed and how many operations they held, since opening.
     public var groupCommitStatistics: (batches: Int, operations: Int) { groupWriter.committed }
 
+    /// How many WAL flushes acknowledged those batches (one flush may cover several).
+    public var walFlushes: Int { groupWriter.flushes }
+
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(readPool)
     }

@@ -8,7 +8,10 @@ import Synchronization
 /// A durable commit costs one disk flush, so throughput comes from sharing flushes, not from weaker
 /// durability. Callers wait in a queue; whoever finds no drain running starts one, and the drain takes
 /// everything queued (up to `batchMax`) into one `BEGIN IMMEDIATE … COMMIT`. Every caller is resumed
-/// only after COMMIT has returned, so an acknowledged write is on disk (`synchronous = FULL`).
+/// only after its batch's COMMIT *and* a flush of the WAL that began after it (`WALFlusher`), so an
+/// acknowledged write is on disk. The drain commits with `synchronous = NORMAL` and leaves the flush to
+/// the flusher, so the writer builds the next batch while the disk flushes the last one; outside a drain
+/// the writer connection is back at `synchronous = FULL`.
 ///
 /// Contract for an operation: it may throw a `BusinessRefusal` (`LedgerRefusal`, `CallRefusal`, …) only
 /// *before* it writes anything (the core decides, then the store writes), so a refusal needs no rollback
@@ -36,10 +39,17 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    private let flusher: WALFlusher
 
-    init(pool: DatabasePool) {
+    /// `flush` makes the WAL durable; by default, `fdatasync` of the database's WAL file.
+    init(pool: DatabasePool, flush: (@Sendable () throws -> Void)? = nil) {
         self.pool = pool
+        let file = WALFile(databasePath: pool.path)
+        flusher = WALFlusher(flush: flush ?? { try file.sync() })
     }
+
+    /// WAL flushes done since the writer was made (one may cover several batches).
+    var flushes: Int { flusher.flushes }
 
     /// Batches committed and operations in them since the writer was made (for `bench`).
     var committed: (batches: Int, operations: Int) {
@@ -78,7 +88,12 @@ final class GroupCommitWriter: Sendable {
     private func drain() async {
         do {
             try await pool.writeWithoutTransaction { db in
-                while let batch = self.takeBatch() {
+                // COMMIT writes the WAL without flushing it; the flusher flushes before anyone is resumed.
+                try RawStatement.execute(db.cachedStatement(sql: "PRAGMA synchronous = NORMAL"))
+                defer { try? RawStatement.execute(db.cachedStatement(sql: "PRAGMA synchronous = FULL")) }
+                while true {
+                    self.flusher.waitForEarlierFlushes()
+                    guard let batch = self.takeBatch() else { break }
                     self.commit(batch, db: db)
                 }
             }
@@ -111,10 +126,11 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
-    /// Commits the batch; falls back to one savepoint per operation if an operation failed.
+    /// Commits the batch; falls back to one savepoint per operation if an operation failed. Its callers
+    /// are resumed once the flusher has the batch on disk.
     private func commit(_ batch: [Job], db: Database) {
-        if let resumes = run(batch, db: db, isolated: false) ?? run(batch, db: db, isolated: true) {
-            for resume in resumes { resume() }
+        if let resumes = run(batch, db: db, isolated: false) ?? run(batch, db: db, isolated: true), !resumes.isEmpty {
+            flusher.committed(resumes)
         }
     }
 

@@ -3,11 +3,12 @@ import CreditsStore
 import Foundation
 import GRDB
 
-/// The embedded default store: one SQLite file in WAL mode with `synchronous = FULL`.
+/// The embedded default store: one SQLite file in WAL mode.
 ///
-/// Durability: FULL flushes the WAL on every commit, so an acknowledged write survives a crash of the
-/// process *and* of the machine; NORMAL would only survive a process crash. Credits are money, so FULL.
-/// Writes go through a `GroupCommitWriter` (one flush per batch); reads use WAL snapshots concurrently.
+/// Durability: no write is acknowledged before the WAL holding it is flushed, so an acknowledged write
+/// survives a crash of the process *and* of the machine. Writes go through a `GroupCommitWriter` (one
+/// transaction per batch, flushed by its `WALFlusher` beside the writer); reads use WAL snapshots
+/// concurrently. Outside the writer's drains the writer connection runs at `synchronous = FULL`.
 public final class SQLiteStore: CreditsStore {
     let readPool: DatabasePool
     let groupWriter: GroupCommitWriter
@@ -45,6 +46,9 @@ public final class SQLiteStore: CreditsStore {
 
     /// How many write batches were committed and how many operations they held, since opening.
     public var groupCommitStatistics: (batches: Int, operations: Int) { groupWriter.committed }
+
+    /// How many WAL flushes acknowledged those batches (one flush may cover several).
+    public var walFlushes: Int { groupWriter.flushes }
 
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(readPool)

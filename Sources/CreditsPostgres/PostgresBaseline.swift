@@ -15,7 +15,11 @@ public enum PostgresBaseline {
         count: Int, elapsedSeconds: Double
     ) {
         let logger = Logger(label: "callcredits.bench.baseline")
-        let client = PostgresClient(configuration: try PostgresURL.configuration(url), backgroundLogger: logger)
+        var configuration = try PostgresURL.configuration(url)
+        // Generic plans for its two statements, as the store's batches use (`SET LOCAL` there; this connection runs
+        // nothing else, so it is set once for the connection).
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }

@@ -6,11 +6,15 @@ import PostgresNIO
 ///
 /// Callers queue their operation per workspace and wait. One drain per workspace and process keeps one
 /// connection while its queue has work and runs each batch (up to `LedgerQueues.batchMax` operations) in ONE
-/// transaction of five round trips: BEGIN; one statement locking the batch's existing holds (`attempt_id = ANY`)
-/// and then its wallets (in id order); their spendable lots and the lots of the held holds (locked, in id order);
-/// one write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM unnest` as data-modifying CTEs); COMMIT.
+/// transaction of six round trips: BEGIN; `SET LOCAL plan_cache_mode = force_generic_plan`; one statement locking
+/// the batch's existing holds (one key lookup per attempt, in attempt order) and then its wallets (in id order);
+/// their spendable lots and the lots of the held holds (locked, in id order); one write statement (`UPDATE … FROM
+/// unnest`, `INSERT … SELECT … FROM unnest`, `INSERT … ON CONFLICT DO UPDATE` as data-modifying CTEs); COMMIT.
 /// The two reads and the write are named prepared statements (`LockHoldsAndWallets`, `LockLots`, `WriteBatch`):
-/// parsed once per connection, their plans kept by the server.
+/// parsed once per connection and, inside the batch's transaction only, planned once (a generic plan): planning
+/// them for each batch's 64-element arrays cost the server about as much as running them. Their text reaches
+/// `holds` only by its key (a LATERAL lookup per attempt, an ON CONFLICT arbiter), so the generic plan cannot
+/// become a scan of the workspace's holds even when it was made while the table was empty (a test reads the plans).
 /// The rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
 /// Callers are resumed only after COMMIT, each with its own result or refusal.
 ///
@@ -132,6 +136,7 @@ extension PostgresStore {
         try await execute("BEGIN", on: connection)
         let outcomes: [Result<HoldResult, any Error>]
         do {
+            try await execute("SET LOCAL plan_cache_mode = force_generic_plan", on: connection)
             outcomes = try await decideAndWrite(workspaceId, operations, on: connection)
         } catch {
             if !connection.isClosed { try? await execute("ROLLBACK", on: connection) }
@@ -197,9 +202,9 @@ extension PostgresStore {
         return outcomes
     }
 
-    /// Writes the batch in one statement: lots and existing holds updated from arrays, new holds and entries
-    /// inserted from arrays. PostgresNIO has no arrays of optionals, so NULL travels as '' (ids and reasons are
-    /// never empty) or as `Int64.min` (times).
+    /// Writes the batch in one statement: lots updated from arrays, new holds and entries inserted from arrays,
+    /// existing holds rewritten whole through their key. PostgresNIO has no arrays of optionals, so NULL travels
+    /// as '' (ids and reasons are never empty) or as `Int64.min` (times).
     private func write(_ batch: LedgerBatch, on connection: PostgresConnection) async throws {
         let lots = batch.lotsToUpdate
         let inserted = batch.holdsToInsert
@@ -207,28 +212,14 @@ extension PostgresStore {
         let entries = batch.entries
         guard !(lots.isEmpty && inserted.isEmpty && updated.isEmpty && entries.isEmpty) else { return }
         let none = Int64.min
-        var bindings = PostgresBindings(capacity: 30)
+        var bindings = PostgresBindings(capacity: 34)
         bindings.append(batch.workspaceId)
         bindings.append(none)
         bindings.append(lots.map(\.id))
         bindings.append(lots.map(\.remaining.count))
         bindings.append(lots.map(\.held.count))
-        bindings.append(inserted.map(\.id))
-        bindings.append(inserted.map(\.walletId))
-        bindings.append(inserted.map { $0.lotId ?? "" })
-        bindings.append(inserted.map(\.attemptId))
-        bindings.append(inserted.map(\.state.rawValue))
-        bindings.append(inserted.map(\.createdAt.millis))
-        bindings.append(inserted.map(\.expiresAt.millis))
-        bindings.append(inserted.map { $0.endedAt?.millis ?? none })
-        bindings.append(inserted.map { $0.releaseReason?.rawValue ?? "" })
-        bindings.append(inserted.map(\.needsReconciliation))
-        bindings.append(updated.map(\.attemptId))
-        bindings.append(updated.map { $0.lotId ?? "" })
-        bindings.append(updated.map(\.state.rawValue))
-        bindings.append(updated.map { $0.endedAt?.millis ?? none })
-        bindings.append(updated.map { $0.releaseReason?.rawValue ?? "" })
-        bindings.append(updated.map(\.needsReconciliation))
+        appendHolds(inserted, to: &bindings)
+        appendHolds(updated, to: &bindings)
         bindings.append(entries.map(\.id))
         bindings.append(entries.map(\.walletId))
         bindings.append(entries.map { $0.lotId ?? "" })
@@ -240,24 +231,43 @@ extension PostgresStore {
         bindings.append(entries.map(\.createdAt.millis))
         let counted = try await prepared(WriteBatch(bindings: bindings), on: connection)
         guard let row = counted.first else { throw PostgresStoreError(.corruptRow, operation: "ledger batch") }
-        let (lotCount, holdCount) = try row.decode((Int64, Int64).self)
-        guard lotCount == lots.count, holdCount == updated.count else {
+        let (lotCount, holdCount, holdsInserted) = try row.decode((Int64, Int64, Int64).self)
+        guard lotCount == lots.count, holdCount == updated.count, holdsInserted == 0 else {
             throw PostgresStoreError(.corruptRow, operation: "ledger batch")
         }
     }
+
+    /// Appends one array per hold column (WriteBatch's order: id, wallet, lot, attempt, state, created, expires,
+    /// ended, release reason, needs reconciliation).
+    private func appendHolds(_ holds: [Hold], to bindings: inout PostgresBindings) {
+        let none = Int64.min
+        bindings.append(holds.map(\.id))
+        bindings.append(holds.map(\.walletId))
+        bindings.append(holds.map { $0.lotId ?? "" })
+        bindings.append(holds.map(\.attemptId))
+        bindings.append(holds.map(\.state.rawValue))
+        bindings.append(holds.map(\.createdAt.millis))
+        bindings.append(holds.map(\.expiresAt.millis))
+        bindings.append(holds.map { $0.endedAt?.millis ?? none })
+        bindings.append(holds.map { $0.releaseReason?.rawValue ?? "" })
+        bindings.append(holds.map(\.needsReconciliation))
+    }
 }
 
-/// The batch's first read: locks its existing holds (by attempt), then the wallets of its holds and of those holds
-/// (by id). Rows are wide: hold columns first (`Hold(row:)`), then wallet columns from `walletColumn`; each row
+/// The batch's first read: locks its existing holds (one key lookup per attempt, in the order of $2, which the
+/// store sorts; OFFSET 0 keeps the lookup a subquery of its own, planned by key), then the wallets of its holds and
+/// of those holds (by id). Rows are wide: hold columns first (`Hold(row:)`), then wallet columns from `walletColumn`; each row
 /// fills one group and leaves the other NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
 struct LockHoldsAndWallets: PreparedBatchStatement {
     static let name = "callcredits_ledger_batch_holds_wallets"
     static let walletColumn = 11
     static let sql = """
         WITH h AS MATERIALIZED (
-            SELECT \(Columns.hold) FROM holds
-            WHERE workspace_id = $1 AND attempt_id = ANY($2::text[])
-            ORDER BY attempt_id FOR NO KEY UPDATE
+            SELECT held.* FROM unnest($2::text[]) AS a (attempt_id), LATERAL (
+                SELECT \(Columns.hold) FROM holds
+                WHERE workspace_id = $1 AND attempt_id = a.attempt_id
+                OFFSET 0 FOR NO KEY UPDATE
+            ) AS held
         ), w AS MATERIALIZED (
             SELECT \(Columns.wallet) FROM wallets
             WHERE workspace_id = $1 AND (id = ANY($3::text[]) OR id IN (SELECT wallet_id FROM h))
@@ -290,10 +300,13 @@ private func nulls(_ types: [String]) -> String {
     types.map { "NULL::\($0)" }.joined(separator: ", ")
 }
 
-/// The batch's one write: lots and existing holds updated from arrays, new holds and entries inserted from arrays
-/// (data-modifying CTEs); returns how many lots and holds it updated. PostgresNIO has no arrays of optionals, so
-/// NULL travels as '' (ids and reasons are never empty) or as $2 (`Int64.min`, times). $1 workspace; lots
-/// $3–$5; new holds $6–$15; updated holds $16–$21; entries $22–$30.
+/// The batch's one write: lots updated from arrays, new holds and entries inserted from arrays, existing holds
+/// rewritten through `holds_attempt_key` (`INSERT … ON CONFLICT DO UPDATE`: found by key whatever the plan; an
+/// UPDATE joined to the arrays could be planned as a scan of the workspace's holds), as data-modifying CTEs.
+/// Returns how many lots it updated, how many existing holds it rewrote, and how many of those it inserted
+/// instead (always 0: the batch locked them; anything else rolls the batch back). PostgresNIO has no arrays of
+/// optionals, so NULL travels as '' (ids and reasons are never empty) or as $2 (`Int64.min`, times).
+/// $1 workspace; lots $3–$5; new holds $6–$15; existing holds $16–$25; entries $26–$34.
 struct WriteBatch: PreparedBatchStatement {
     static let name = "callcredits_ledger_batch_write"
     static let sql = """
@@ -312,22 +325,28 @@ struct WriteBatch: PreparedBatchStatement {
                 AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
                       release_reason, needs_reconciliation)
         ), hold_rows AS (
-            UPDATE holds SET lot_id = NULLIF(h.lot_id, ''), state = h.state,
-                   ended_at_ms = NULLIF(h.ended_at_ms, $2::int8), release_reason = NULLIF(h.release_reason, ''),
-                   needs_reconciliation = h.needs_reconciliation
-            FROM unnest($16::text[], $17::text[], $18::text[], $19::int8[], $20::text[], $21::bool[])
-                AS h (attempt_id, lot_id, state, ended_at_ms, release_reason, needs_reconciliation)
-            WHERE holds.workspace_id = $1 AND holds.attempt_id = h.attempt_id
-            RETURNING 1
+            INSERT INTO holds (\(Columns.hold))
+            SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
+                   h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),
+                   h.needs_reconciliation
+            FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::int8[], $22::int8[],
+                        $23::int8[], $24::text[], $25::bool[])
+                AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
+                      release_reason, needs_reconciliation)
+            ON CONFLICT (workspace_id, attempt_id) DO UPDATE SET
+                lot_id = EXCLUDED.lot_id, state = EXCLUDED.state, ended_at_ms = EXCLUDED.ended_at_ms,
+                release_reason = EXCLUDED.release_reason, needs_reconciliation = EXCLUDED.needs_reconciliation
+            RETURNING xmax = 0 AS inserted
         ), new_entries AS (
             INSERT INTO entries (\(Columns.entry))
             SELECT $1, e.id, e.wallet_id, NULLIF(e.lot_id, ''), NULLIF(e.hold_id, ''), NULLIF(e.attempt_id, ''),
                    e.kind, e.amount, e.reason, e.created_at_ms
-            FROM unnest($22::text[], $23::text[], $24::text[], $25::text[], $26::text[], $27::text[], $28::int8[],
-                        $29::text[], $30::int8[])
+            FROM unnest($26::text[], $27::text[], $28::text[], $29::text[], $30::text[], $31::text[], $32::int8[],
+                        $33::text[], $34::int8[])
                 AS e (id, wallet_id, lot_id, hold_id, attempt_id, kind, amount, reason, created_at_ms)
         )
-        SELECT (SELECT count(*) FROM lot_rows), (SELECT count(*) FROM hold_rows)
+        SELECT (SELECT count(*) FROM lot_rows), (SELECT count(*) FROM hold_rows WHERE NOT inserted),
+               (SELECT count(*) FROM hold_rows WHERE inserted)
         """
     let bindings: PostgresBindings
 }

@@ -48,10 +48,6 @@ enum PostgresURL {
             configuration.options.maximumConnections = poolSizeDefault
         }
         configuration.options.minimumConnections = poolSizeMin
-        // Named prepared statements (the ledger batch's, the bench baseline's) are planned for their parameters on
-        // every run, as unnamed ones are: a generic plan is made once, after five runs, and kept until the table is
-        // next analyzed; made while `holds` was nearly empty it scanned the whole workspace's holds per batch.
-        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_custom_plan")]
         return configuration
     }
 }

@@ -175,6 +175,86 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    @Test(
+        "the batch's statements reach holds by their key even under generic plans made on an empty table, and those plans end with the batch"
+    )
+    func genericPlansReachHoldsByKey() async throws {
+        let database = try await PostgresTestDatabase.create(poolSize: 1)
+        do {
+            try await checkGenericPlans(database)
+            try await database.drop()
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    private func checkGenericPlans(_ database: PostgresTestDatabase) async throws {
+        try await PostgresStore.withStore(
+            url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
+        ) { store in
+            try await store.migrate()
+            let logger = PostgresTestDatabase.storeLogger
+            // The plans PostgreSQL makes once per connection for these statements on a fresh (empty) database.
+            var plans: [String: [String]] = [:]
+            try await store.client.withConnection { connection in
+                try await connection.query("SET plan_cache_mode = force_generic_plan", logger: logger)
+                for (name, sql) in [
+                    ("holds_wallets", LockHoldsAndWallets.sql), ("lots", LockLots.sql), ("write", WriteBatch.sql),
+                ] {
+                    let parameters = Set(sql.matches(of: /\$(\d+)/).map { Int($0.1)! }).count
+                    let nulls = Array(repeating: "NULL", count: parameters).joined(separator: ", ")
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "PREPARE plan_check_\(name) AS \(sql)"), logger: logger)
+                    var lines: [String] = []
+                    for try await line in try await connection.query(
+                        PostgresQuery(unsafeSQL: "EXPLAIN EXECUTE plan_check_\(name)(\(nulls))"), logger: logger
+                    ).decode(String.self) {
+                        lines.append(line)
+                    }
+                    plans[name] = lines
+                }
+                try await connection.query("DEALLOCATE ALL", logger: logger)
+                try await connection.query("RESET plan_cache_mode", logger: logger)
+            }
+            for (name, lines) in plans {
+                for (index, line) in lines.enumerated() where line.contains(" on holds") && line.contains("Scan") {
+                    let condition = lines[(index + 1)...].first { $0.contains("Index Cond:") } ?? ""
+                    #expect(
+                        line.contains("Index Scan using holds_attempt_key") && condition.contains("attempt_id = "),
+                        "\(name): holds must be reached by (workspace, attempt), not by scanning a workspace: \(lines)")
+                }
+            }
+            #expect(plans["write"]?.contains { $0.contains("Conflict Arbiter Indexes: holds_attempt_key") } == true)
+
+            // A batch runs with generic plans (SET LOCAL) and leaves the connection as it found it.
+            let created = try await newWorkspace(store, credits: 2)
+            let workspace = created.workspace.id
+            _ = try await store.hold(HoldCommand(workspaceId: workspace, walletId: created.pool.id, attemptId: "a"))
+            _ = try await store.capture(workspaceId: workspace, attemptId: "a")
+            try await store.client.withConnection { connection in
+                var mode = ""
+                for try await value in try await connection.query("SHOW plan_cache_mode", logger: logger)
+                    .decode(String.self)
+                {
+                    mode = value
+                }
+                #expect(mode == "auto")
+                var plansMade: (generic: Int64, custom: Int64) = (0, 0)
+                for try await row in try await connection.query(
+                    """
+                    SELECT sum(generic_plans)::int8, sum(custom_plans)::int8 FROM pg_prepared_statements
+                    WHERE name LIKE 'callcredits_ledger_batch_%'
+                    """, logger: logger
+                ).decode((Int64, Int64).self) {
+                    plansMade = row
+                }
+                #expect(plansMade.generic > 0 && plansMade.custom == 0, "\(plansMade)")
+            }
+            #expect(try await store.verify() == [])
+        }
+    }
+
     @Test("a batch that waited for its wallet's lock sees the lot the lock's holder added before committing")
     func batchSeesLotsAddedWhileItWaited() async throws {
         try await withStore { store, database in

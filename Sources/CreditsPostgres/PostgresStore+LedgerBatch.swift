@@ -317,22 +317,10 @@ struct WriteBatch: PreparedBatchStatement {
             RETURNING 1
         ), new_holds AS (
             INSERT INTO holds (\(Columns.hold))
-            SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
-                   h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),
-                   h.needs_reconciliation
-            FROM unnest($6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int8[], $12::int8[],
-                        $13::int8[], $14::text[], $15::bool[])
-                AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
-                      release_reason, needs_reconciliation)
+            \(holdRows(from: 6))
         ), hold_rows AS (
             INSERT INTO holds (\(Columns.hold))
-            SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
-                   h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),
-                   h.needs_reconciliation
-            FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::int8[], $22::int8[],
-                        $23::int8[], $24::text[], $25::bool[])
-                AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
-                      release_reason, needs_reconciliation)
+            \(holdRows(from: 16))
             ON CONFLICT (workspace_id, attempt_id) DO UPDATE SET
                 lot_id = EXCLUDED.lot_id, state = EXCLUDED.state, ended_at_ms = EXCLUDED.ended_at_ms,
                 release_reason = EXCLUDED.release_reason, needs_reconciliation = EXCLUDED.needs_reconciliation
@@ -349,6 +337,20 @@ struct WriteBatch: PreparedBatchStatement {
                (SELECT count(*) FROM hold_rows WHERE inserted)
         """
     let bindings: PostgresBindings
+
+    /// Hold rows from ten arrays starting at parameter `first`, in `appendHolds`'s order.
+    private static func holdRows(from first: Int) -> String {
+        let types = ["text", "text", "text", "text", "text", "int8", "int8", "int8", "text", "bool"]
+        let arrays = types.enumerated().map { "$\(first + $0.offset)::\($0.element)[]" }.joined(separator: ", ")
+        return """
+            SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
+                   h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),
+                   h.needs_reconciliation
+            FROM unnest(\(arrays))
+                AS h (id, wallet_id, lot_id, attempt_id, state, created_at_ms, expires_at_ms, ended_at_ms,
+                      release_reason, needs_reconciliation)
+            """
+    }
 }
 
 extension Wallet {

@@ -11,9 +11,12 @@ import Testing
 /// (`0009_lean_ledger`).
 @Suite("PostgreSQL group commit", .enabled(if: PostgresTestDatabase.isConfigured), .serialized)
 struct PostgresGroupCommitTests {
-    /// One migrated store on a fresh database.
-    func withStore(_ body: (PostgresStore, PostgresTestDatabase) async throws -> Void) async throws {
-        try await PostgresTestDatabase.with { database in
+    /// One migrated store on a fresh database whose pool has `poolSize` connections.
+    func withStore(
+        poolSize: Int = PostgresTestDatabase.poolSize,
+        _ body: (PostgresStore, PostgresTestDatabase) async throws -> Void
+    ) async throws {
+        try await PostgresTestDatabase.with(poolSize: poolSize) { database in
             try await PostgresStore.withStore(
                 url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
             ) { store in
@@ -129,21 +132,7 @@ struct PostgresGroupCommitTests {
 
     @Test("the batch's statements are prepared once per connection, and again on a new one after it was cut")
     func preparedStatementsSurviveACutConnection() async throws {
-        let database = try await PostgresTestDatabase.create(poolSize: 1)
-        do {
-            try await cutWhileBatching(database)
-            try await database.drop()
-        } catch {
-            try? await database.drop()
-            throw error
-        }
-    }
-
-    private func cutWhileBatching(_ database: PostgresTestDatabase) async throws {
-        try await PostgresStore.withStore(
-            url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
-        ) { store in
-            try await store.migrate()
+        try await withStore(poolSize: 1) { store, database in
             let created = try await newWorkspace(store, credits: 10)
             let workspace = created.workspace.id
             func hold(_ attempt: String) async throws -> HoldResult {
@@ -179,21 +168,7 @@ struct PostgresGroupCommitTests {
         "the batch's statements reach holds by their key even under generic plans made on an empty table, and those plans end with the batch"
     )
     func genericPlansReachHoldsByKey() async throws {
-        let database = try await PostgresTestDatabase.create(poolSize: 1)
-        do {
-            try await checkGenericPlans(database)
-            try await database.drop()
-        } catch {
-            try? await database.drop()
-            throw error
-        }
-    }
-
-    private func checkGenericPlans(_ database: PostgresTestDatabase) async throws {
-        try await PostgresStore.withStore(
-            url: database.url, clock: ManualClock(), logger: PostgresTestDatabase.storeLogger
-        ) { store in
-            try await store.migrate()
+        try await withStore(poolSize: 1) { store, _ in
             let logger = PostgresTestDatabase.storeLogger
             // The plans PostgreSQL makes once per connection for these statements on a fresh (empty) database.
             var plans: [String: [String]] = [:]

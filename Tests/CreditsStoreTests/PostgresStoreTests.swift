@@ -31,8 +31,10 @@ struct PostgresTestDatabase: Sendable {
     let url: String
 
     /// Runs `body` with a fresh database and drops it afterwards, also when `body` throws.
-    static func with<T>(_ body: (PostgresTestDatabase) async throws -> T) async throws -> T {
-        let database = try await create()
+    static func with<T>(
+        poolSize: Int = poolSize, _ body: (PostgresTestDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await create(poolSize: poolSize)
         do {
             let result = try await body(database)
             try await database.drop()

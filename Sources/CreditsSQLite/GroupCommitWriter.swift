@@ -11,7 +11,7 @@ import Synchronization
 /// only after its batch's COMMIT *and* a flush of the WAL that began after it (`WALFlusher`), so an
 /// acknowledged write is on disk. The drain commits with `synchronous = NORMAL` and leaves the flush to
 /// the flusher, so the writer builds the next batch while the disk flushes the last one; outside a drain
-/// the writer connection is back at `synchronous = FULL`.
+/// the writer connection is back at `synchronous = FULL`. Checkpoints run beside it too (`WALCheckpointer`).
 ///
 /// Contract for an operation: it may throw a `BusinessRefusal` (`LedgerRefusal`, `CallRefusal`, …) only
 /// *before* it writes anything (the core decides, then the store writes), so a refusal needs no rollback
@@ -40,16 +40,25 @@ final class GroupCommitWriter: Sendable {
     private let pool: DatabasePool
     private let state = Mutex(State())
     private let flusher: WALFlusher
+    private let checkpointer: WALCheckpointer
 
-    /// `flush` makes the WAL durable; by default, `fdatasync` of the database's WAL file.
-    init(pool: DatabasePool, flush: (@Sendable () throws -> Void)? = nil) {
+    /// `flush` makes the WAL durable; by default, `fdatasync` of the database's WAL file. `checkpointer`
+    /// copies the WAL into the database beside the writer; by default, a passive checkpoint on a connection
+    /// of its own once the WAL holds `WALCheckpointer.framesDefault` frames.
+    init(pool: DatabasePool, flush: (@Sendable () throws -> Void)? = nil, checkpointer: WALCheckpointer? = nil) {
         self.pool = pool
         let file = WALFile(databasePath: pool.path)
         flusher = WALFlusher(flush: flush ?? { try file.sync() })
+        self.checkpointer = checkpointer ?? WALCheckpointer(checkpoint: WALCheckpointer.passive(path: pool.path))
+        // The writer keeps the checkpointer (the WAL hook does not) for as long as it can commit.
+        self.checkpointer.install(on: pool)
     }
 
     /// WAL flushes done since the writer was made (one may cover several batches).
     var flushes: Int { flusher.flushes }
+
+    /// Checkpoints run beside the writer, failed ones, and those the writer ran itself, since it was made.
+    var checkpoints: (checkpoints: Int, failures: Int, byWriter: Int) { checkpointer.counts }
 
     /// Batches committed and operations in them since the writer was made (for `bench`).
     var committed: (batches: Int, operations: Int) {

@@ -27,13 +27,13 @@ public final class SQLiteStore: CreditsStore {
         // DatabasePool sets synchronous = NORMAL on its writer after prepareDatabase: set FULL afterwards.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 4000")
             // Savepoints (one per operation in a batch) keep their undo data in a statement journal;
             // in memory, it costs no file writes.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA cache_size = -65536")
         }
         readPool = pool
+        // The writer connection's WAL hook hands checkpoints to a thread of their own (`WALCheckpointer`).
         groupWriter = GroupCommitWriter(pool: pool)
         clockSource = clock
         idSource = ids
@@ -49,6 +49,10 @@ public final class SQLiteStore: CreditsStore {
 
     /// How many WAL flushes acknowledged those batches (one flush may cover several).
     public var walFlushes: Int { groupWriter.flushes }
+
+    /// How many checkpoints ran beside the writer, how many of them failed (a later one tries again), and how
+    /// many the writer ran itself because the WAL grew too long (`WALCheckpointer`).
+    public var walCheckpoints: (checkpoints: Int, failures: Int, byWriter: Int) { groupWriter.checkpoints }
 
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(readPool)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CreditsCore
+import CreditsSQLite
 import Foundation
 
 /// `callcredits bench campaign`: a campaign driven through the simulated carrier and the ledger as fast as
@@ -40,12 +41,14 @@ struct BenchCampaign: AsyncParsableCommand {
             for launched in result.launched { attempts += try await CampaignScenario.attempts(store, launched) }
             let dialed = attempts.filter { $0.dialedAt != nil }.count
             let completed = result.launched.allSatisfy { $0.campaign.status == .completed }
+            // Checkpoints run beside the SQLite writer during the run (none on PostgreSQL).
+            let checkpoints = (store as? SQLiteStore)?.walCheckpoints
             let problems = try await store.verify()
             print(
                 "\(attempts.count) attempts (\(dialed) dialed) in \(BenchFigures.rounded(result.seconds)) s, "
                     + "\(result.launched.count) campaigns \(completed ? "completed" : "NOT completed"), "
                     + "verify: \(problems.isEmpty ? "clean" : "FAILED")")
-            return [
+            var figures: [String: any Sendable] = [
                 "bench": "campaign",
                 "backend": backend,
                 "recipients": recipients,
@@ -64,7 +67,12 @@ struct BenchCampaign: AsyncParsableCommand {
                 "deliver_seconds": BenchFigures.rounded(result.deliverSeconds, 3),
                 "completed": completed,
                 "verify_clean": problems.isEmpty,
-            ] as [String: any Sendable]
+            ]
+            if let checkpoints {
+                figures["wal_checkpoints"] = checkpoints.checkpoints
+                figures["wal_checkpoints_by_writer"] = checkpoints.byWriter
+            }
+            return figures
         }
         try BenchFigures.printJSONLine(figures)
     }

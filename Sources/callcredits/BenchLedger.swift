@@ -34,10 +34,12 @@ struct BenchLedger: AsyncParsableCommand {
         options.database = path
         var batches = (batches: 0, operations: 0)
         var flushes = 0
+        var checkpoints = (checkpoints: 0, failures: 0, byWriter: 0)
         let run = try await options.withStore { store in
             defer {
                 batches = (store as? SQLiteStore)?.groupCommitStatistics ?? (batches: 1, operations: 0)
                 flushes = (store as? SQLiteStore)?.walFlushes ?? 0
+                checkpoints = (store as? SQLiteStore)?.walCheckpoints ?? checkpoints
             }
             return try await LedgerLoad.interleaved(store: store, concurrency: concurrency, seconds: seconds) {
                 let bare = try SQLiteBaseline.run(path: path, concurrency: concurrency, seconds: $0)
@@ -52,6 +54,8 @@ struct BenchLedger: AsyncParsableCommand {
                 "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
                 "mean_batch": BenchFigures.rounded(meanBatch, 1),
                 "batches_per_flush": BenchFigures.rounded(Double(batches.batches) / Double(max(1, flushes)), 2),
+                "wal_checkpoints": checkpoints.checkpoints,
+                "wal_checkpoints_by_writer": checkpoints.byWriter,
                 "durability": "WAL, group commit, acknowledged after an fdatasync of the WAL that began after COMMIT",
             ]) { first, _ in first })
     }

@@ -15,8 +15,9 @@ import Synchronization
 ///
 /// A checkpoint beside a writer that never pauses never quite catches up, and the WAL starts over only at a
 /// commit after one that did: left alone it would grow without bound (and a growing file costs every flush
-/// its metadata). So once the WAL holds `writerThreshold` frames (four times `threshold`), the writer checkpoints itself in the hook, as
-/// SQLite's automatic checkpoint would — by then the pages are mostly copied, so it has little left to do.
+/// its metadata). So once the WAL holds `writerThreshold` frames (four times `threshold`), the writer
+/// checkpoints itself in the hook, as SQLite's automatic checkpoint would — by then the pages are mostly
+/// copied, so it has little left to do.
 ///
 /// A failed checkpoint loses nothing (the frames stay in the WAL, which recovery reads); it is counted and a
 /// later commit tries again.

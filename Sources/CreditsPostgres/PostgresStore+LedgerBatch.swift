@@ -256,8 +256,8 @@ extension PostgresStore {
 
 /// The batch's first read: locks its existing holds (one key lookup per attempt, in the order of $2, which the
 /// store sorts; OFFSET 0 keeps the lookup a subquery of its own, planned by key), then the wallets of its holds and
-/// of those holds (by id). Rows are wide: hold columns first (`Hold(row:)`), then wallet columns from `walletColumn`; each row
-/// fills one group and leaves the other NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
+/// of those holds (by id). Rows are wide: hold columns first (`Hold(row:)`), then wallet columns from
+/// `walletColumn`; each row fills one group and leaves the other NULL. $1 workspace, $2 attempt ids, $3 the wallets the batch's holds name.
 struct LockHoldsAndWallets: PreparedBatchStatement {
     static let name = "callcredits_ledger_batch_holds_wallets"
     static let walletColumn = 11
@@ -277,6 +277,7 @@ struct LockHoldsAndWallets: PreparedBatchStatement {
         UNION ALL
         SELECT \(nulls(Self.holdTypes)), w.* FROM w
         """
+    /// The types of `Columns.hold`, workspace first.
     static let holdTypes = ["text", "text", "text", "text", "text", "text", "int8", "int8", "int8", "text", "bool"]
     static let walletTypes = ["text", "text", "text", "text", "int8"]
     let bindings: PostgresBindings
@@ -338,10 +339,12 @@ struct WriteBatch: PreparedBatchStatement {
         """
     let bindings: PostgresBindings
 
-    /// Hold rows from ten arrays starting at parameter `first`, in `appendHolds`'s order.
+    /// Hold rows from ten arrays starting at parameter `first`, in `appendHolds`'s order (the hold columns after
+    /// the workspace, which is $1).
     private static func holdRows(from first: Int) -> String {
-        let types = ["text", "text", "text", "text", "text", "int8", "int8", "int8", "text", "bool"]
-        let arrays = types.enumerated().map { "$\(first + $0.offset)::\($0.element)[]" }.joined(separator: ", ")
+        let arrays = LockHoldsAndWallets.holdTypes.dropFirst().enumerated().map {
+            "$\(first + $0.offset)::\($0.element)[]"
+        }.joined(separator: ", ")
         return """
             SELECT $1, h.id, h.wallet_id, NULLIF(h.lot_id, ''), h.attempt_id, h.state, h.created_at_ms,
                    h.expires_at_ms, NULLIF(h.ended_at_ms, $2::int8), NULLIF(h.release_reason, ''),

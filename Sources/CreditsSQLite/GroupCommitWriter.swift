@@ -43,8 +43,8 @@ final class GroupCommitWriter: Sendable {
     private let checkpointer: WALCheckpointer
 
     /// `flush` makes the WAL durable; by default, `fdatasync` of the database's WAL file. `checkpointer`
-    /// copies the WAL into the database beside the writer; by default, a passive checkpoint on a connection
-    /// of its own once the WAL holds `WALCheckpointer.framesDefault` frames.
+    /// copies the WAL into the database; by default, a passive checkpoint on a connection of its own each time
+    /// the WAL grew by `WALCheckpointer.framesDefault` frames (and the writer's own past four times that).
     init(pool: DatabasePool, flush: (@Sendable () throws -> Void)? = nil, checkpointer: WALCheckpointer? = nil) {
         self.pool = pool
         let file = WALFile(databasePath: pool.path)
@@ -57,8 +57,8 @@ final class GroupCommitWriter: Sendable {
     /// WAL flushes done since the writer was made (one may cover several batches).
     var flushes: Int { flusher.flushes }
 
-    /// Checkpoints run beside the writer, failed ones, and those the writer ran itself, since it was made.
-    var checkpoints: (checkpoints: Int, failures: Int, byWriter: Int) { checkpointer.counts }
+    /// Checkpoints since the writer was made.
+    var checkpoints: WALCheckpointCounts { checkpointer.counts }
 
     /// Batches committed and operations in them since the writer was made (for `bench`).
     var committed: (batches: Int, operations: Int) {

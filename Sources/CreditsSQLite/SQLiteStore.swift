@@ -50,9 +50,8 @@ public final class SQLiteStore: CreditsStore {
     /// How many WAL flushes acknowledged those batches (one flush may cover several).
     public var walFlushes: Int { groupWriter.flushes }
 
-    /// How many checkpoints ran beside the writer, how many of them failed (a later one tries again), and how
-    /// many the writer ran itself because the WAL grew too long (`WALCheckpointer`).
-    public var walCheckpoints: (checkpoints: Int, failures: Int, byWriter: Int) { groupWriter.checkpoints }
+    /// Checkpoints since opening (`WALCheckpointer`).
+    public var walCheckpoints: WALCheckpointCounts { groupWriter.checkpoints }
 
     public func migrate() async throws {
         try SQLiteSchema.migrator.migrate(readPool)

@@ -21,6 +21,10 @@ import Synchronization
 ///
 /// A failed checkpoint loses nothing (the frames stay in the WAL, which recovery reads); it is counted and a
 /// later commit tries again.
+/// Checkpoints run beside the writer, those that failed (a later one tries again), and those the writer ran
+/// itself because the WAL grew too long.
+public typealias WALCheckpointCounts = (checkpoints: Int, failures: Int, byWriter: Int)
+
 final class WALCheckpointer: Sendable {
     /// Frames in the WAL that ask for a checkpoint (SQLite's `wal_autocheckpoint`, in pages).
     static let framesDefault = 4_000
@@ -52,9 +56,8 @@ final class WALCheckpointer: Sendable {
         self.checkpoint = checkpoint
     }
 
-    /// Checkpoints run beside the writer, those that failed, and those the writer ran itself, since the
-    /// checkpointer was made (for `bench` and tests).
-    var counts: (checkpoints: Int, failures: Int, byWriter: Int) {
+    /// Since the checkpointer was made (for `bench` and tests).
+    var counts: WALCheckpointCounts {
         state.withLock { ($0.checkpoints, $0.failures, $0.byWriter) }
     }
 
@@ -127,7 +130,8 @@ final class WALCheckpointer: Sendable {
     }
 
     /// A PASSIVE checkpoint of the database at `path` on a connection of its own, opened on first use (at
-    /// `synchronous = FULL`, SQLite's default: the WAL is flushed before copying, the file after).
+    /// `synchronous = FULL`, SQLite's default: the WAL is flushed before copying, the file after). SQLITE_BUSY
+    /// is no failure: another checkpoint (the writer's own) holds the checkpoint lock and copies the frames.
     static func passive(path: String) -> @Sendable () throws -> Void {
         let connection = Mutex<DatabaseQueue?>(nil)
         return {
@@ -139,7 +143,11 @@ final class WALCheckpointer: Sendable {
                 connection = open
                 return open
             }
-            try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            do {
+                try queue.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
+                return
+            }
         }
     }
 }

@@ -34,7 +34,7 @@ struct BenchLedger: AsyncParsableCommand {
         options.database = path
         var batches = (batches: 0, operations: 0)
         var flushes = 0
-        var checkpoints = (checkpoints: 0, failures: 0, byWriter: 0)
+        var checkpoints: WALCheckpointCounts = (0, 0, 0)
         let run = try await options.withStore { store in
             defer {
                 batches = (store as? SQLiteStore)?.groupCommitStatistics ?? (batches: 1, operations: 0)

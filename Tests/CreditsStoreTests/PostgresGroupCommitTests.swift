@@ -165,7 +165,10 @@ struct PostgresGroupCommitTests {
     }
 
     @Test(
-        "the batch's statements reach holds by their key even under generic plans made on an empty table, and those plans end with the batch"
+        """
+        the batch's statements reach holds by their key even under generic plans made on an empty table, \
+        and those plans end with the batch
+        """
     )
     func genericPlansReachHoldsByKey() async throws {
         try await withStore(poolSize: 1) { store, _ in

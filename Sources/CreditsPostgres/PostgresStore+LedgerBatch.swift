@@ -5,16 +5,17 @@ import PostgresNIO
 /// Group commit for holds, captures and releases.
 ///
 /// Callers queue their operation per workspace and wait. One drain per workspace and process keeps one
-/// connection while its queue has work and runs each batch (up to `LedgerQueues.batchMax` operations) in ONE
-/// transaction of six round trips: BEGIN; `SET LOCAL plan_cache_mode = force_generic_plan`; one statement locking
-/// the batch's existing holds (one key lookup per attempt, in attempt order) and then its wallets (in id order);
-/// their spendable lots and the lots of the held holds (locked, in id order); one write statement (`UPDATE … FROM
-/// unnest`, `INSERT … SELECT … FROM unnest`, `INSERT … ON CONFLICT DO UPDATE` as data-modifying CTEs); COMMIT.
+/// connection of `ledgerClient` while its queue has work and runs each batch (up to `LedgerQueues.batchMax`
+/// operations) in ONE transaction of five round trips: BEGIN; one statement locking the batch's existing holds (one
+/// key lookup per attempt, in attempt order) and then its wallets (in id order); their spendable lots and the lots
+/// of the held holds (locked, in id order); one write statement (`UPDATE … FROM unnest`, `INSERT … SELECT … FROM
+/// unnest`, `INSERT … ON CONFLICT DO UPDATE` as data-modifying CTEs); COMMIT.
 /// The two reads and the write are named prepared statements (`LockHoldsAndWallets`, `LockLots`, `WriteBatch`):
-/// parsed once per connection and, inside the batch's transaction only, planned once (a generic plan): planning
-/// them for each batch's 64-element arrays cost the server about as much as running them. Their text reaches
-/// `holds` only by its key (a LATERAL lookup per attempt, an ON CONFLICT arbiter), so the generic plan cannot
-/// become a scan of the workspace's holds even when it was made while the table was empty (a test reads the plans).
+/// parsed once per connection and planned once (a generic plan: `ledgerClient`'s connections start with
+/// `plan_cache_mode = force_generic_plan`): planning them for each batch's 64-element arrays cost the server about
+/// as much as running them. Their text reaches `holds` only by its key (a LATERAL lookup per attempt, an ON CONFLICT
+/// arbiter), so the generic plan cannot become a scan of the workspace's holds even when it was made while the
+/// table was empty (a test reads the plans).
 /// The rules run in `LedgerBatch` over an in-memory copy of the rows, each operation after the previous one.
 /// Callers are resumed only after COMMIT, each with its own result or refusal.
 ///
@@ -50,7 +51,7 @@ extension PostgresStore {
         var attempt = 1
         while true {
             do {
-                try await client.withConnection { connection in
+                try await ledgerClient.withConnection { connection in
                     do {
                         while true {
                             let outcomes = try await runLedgerBatch(
@@ -123,7 +124,7 @@ extension PostgresStore {
     func runLedgerBatch(
         _ workspaceId: WorkspaceID, _ operations: [LedgerOperation]
     ) async throws -> [Result<HoldResult, any Error>] {
-        try await client.withConnection { connection in
+        try await ledgerClient.withConnection { connection in
             try await runLedgerBatch(workspaceId, operations, on: connection)
         }
     }
@@ -136,7 +137,6 @@ extension PostgresStore {
         try await execute("BEGIN", on: connection)
         let outcomes: [Result<HoldResult, any Error>]
         do {
-            try await execute("SET LOCAL plan_cache_mode = force_generic_plan", on: connection)
             outcomes = try await decideAndWrite(workspaceId, operations, on: connection)
         } catch {
             if !connection.isClosed { try? await execute("ROLLBACK", on: connection) }

@@ -16,6 +16,11 @@ import ServiceLifecycle
 /// The connection pool only works while `run()` runs: add the store to a `ServiceGroup`, or use `withStore`.
 public final class PostgresStore: CreditsStore, Service {
     let client: PostgresClient
+    /// The group-commit drains' pool (`PostgresStore+LedgerBatch.swift`): its connections start with
+    /// `plan_cache_mode = force_generic_plan`, so the batch statements are planned once per connection and no
+    /// other statement is; it runs nothing but ledger batches. It takes a quarter of `pool_size` (at least one
+    /// connection; a drain keeps one per workspace whose queue has work) and `client` the rest.
+    let ledgerClient: PostgresClient
     let clock: any CreditsClock
     let ids: any IDSource
     let logger: Logger
@@ -28,16 +33,25 @@ public final class PostgresStore: CreditsStore, Service {
         url: String, clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs(),
         logger: Logger = Logger(label: "callcredits.postgres")
     ) throws {
-        let configuration = try PostgresURL.configuration(url)
+        var configuration = try PostgresURL.configuration(url)
+        var ledgerConfiguration = configuration
+        let poolSize = configuration.options.maximumConnections
+        ledgerConfiguration.options.maximumConnections = max(1, poolSize / 4)
+        ledgerConfiguration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
+        configuration.options.maximumConnections = max(1, poolSize - ledgerConfiguration.options.maximumConnections)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.ledgerClient = PostgresClient(configuration: ledgerConfiguration, backgroundLogger: logger)
         self.clock = clock
         self.ids = ids
         self.logger = logger
     }
 
-    /// Runs the connection pool until the task is cancelled or the service group shuts down gracefully.
+    /// Runs the connection pools until the task is cancelled or the service group shuts down gracefully.
     public func run() async throws {
-        await client.run()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.ledgerClient.run() }
+        }
     }
 
     /// Runs `body` with a store whose connection pool runs for exactly the body's duration.

@@ -138,9 +138,9 @@ struct PostgresGroupCommitTests {
             func hold(_ attempt: String) async throws -> HoldResult {
                 try await store.hold(HoldCommand(workspaceId: workspace, walletId: created.pool.id, attemptId: attempt))
             }
-            // The pool has one connection: the drain's statements are visible to the next query's session.
+            // The drains' pool has one connection: the drain's statements are visible to the next query's session.
             func preparedHere() async throws -> Int64 {
-                try await store.client.withConnection { connection in
+                try await store.ledgerClient.withConnection { connection in
                     var count: Int64 = 0
                     for try await value in try await connection.query(
                         "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'callcredits_ledger_batch_%'",
@@ -154,7 +154,8 @@ struct PostgresGroupCommitTests {
             _ = try await hold("a")
             _ = try await store.capture(workspaceId: workspace, attemptId: "a")
             #expect(try await preparedHere() == 3)
-            #expect(try await database.terminateConnections() == 1)
+            // One connection of each pool (the drains' and the store's other statements').
+            #expect(try await database.terminateConnections() == 2)
             _ = try await hold("b")
             _ = try await store.release(workspaceId: workspace, attemptId: "b", reason: .failed)
             #expect(try await preparedHere() == 3)
@@ -167,7 +168,7 @@ struct PostgresGroupCommitTests {
     @Test(
         """
         the batch's statements reach holds by their key even under generic plans made on an empty table, \
-        and those plans end with the batch
+        and only the drains' connections plan generically
         """
     )
     func genericPlansReachHoldsByKey() async throws {
@@ -205,19 +206,26 @@ struct PostgresGroupCommitTests {
             }
             #expect(plans["write"]?.contains { $0.contains("Conflict Arbiter Indexes: holds_attempt_key") } == true)
 
-            // A batch runs with generic plans (SET LOCAL) and leaves the connection as it found it.
+            // A batch runs with generic plans (its pool's connections start with them); the store's other
+            // connections plan each statement for its parameters, as PostgreSQL does by default.
             let created = try await newWorkspace(store, credits: 2)
             let workspace = created.workspace.id
             _ = try await store.hold(HoldCommand(workspaceId: workspace, walletId: created.pool.id, attemptId: "a"))
             _ = try await store.capture(workspaceId: workspace, attemptId: "a")
-            try await store.client.withConnection { connection in
-                var mode = ""
-                for try await value in try await connection.query("SHOW plan_cache_mode", logger: logger)
-                    .decode(String.self)
-                {
-                    mode = value
+            func planCacheMode(_ client: PostgresClient) async throws -> String {
+                try await client.withConnection { connection in
+                    var mode = ""
+                    for try await value in try await connection.query("SHOW plan_cache_mode", logger: logger)
+                        .decode(String.self)
+                    {
+                        mode = value
+                    }
+                    return mode
                 }
-                #expect(mode == "auto")
+            }
+            #expect(try await planCacheMode(store.client) == "auto")
+            #expect(try await planCacheMode(store.ledgerClient) == "force_generic_plan")
+            try await store.ledgerClient.withConnection { connection in
                 var plansMade: (generic: Int64, custom: Int64) = (0, 0)
                 for try await row in try await connection.query(
                     """

@@ -202,7 +202,7 @@ extension PostgresStore: BillingStore {
         do {
             decision = try CycleReset.decide(
                 subscription, plan: plan, pendingPlan: pendingPlan, wallet: pool, lots: lots, now: now, ids: ids)
-        } catch let refusal as LedgerRefusal {
+        } catch let refusal {
             let retryAt = now.addingTimeInterval(CycleResetFailure.retrySeconds)
             try await execute(
                 "UPDATE subscriptions SET next_reset_at_ms = \(retryAt.millis) WHERE workspace_id = \(workspaceId)",

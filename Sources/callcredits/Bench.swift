@@ -48,8 +48,41 @@ enum BenchFigures {
         print(String(decoding: data, as: UTF8.self))
     }
 
+    /// The machine's CPU time from `start` to now, as shares of all its CPUs' time in per cent: `cpu_busy_pct`
+    /// (this and every other process), `cpu_steal_pct` (on a virtual machine, time the host ran someone else's
+    /// work on this machine's CPUs; figures taken while it is high are slower for reasons outside the program).
+    /// Empty where /proc/stat is missing.
+    static func cpuFigures(since start: MachineCPU?) -> [String: any Sendable] {
+        guard let start, let end = MachineCPU.sample() else { return [:] }
+        let busy = end.busy - start.busy
+        let steal = end.steal - start.steal
+        let total = busy + steal + end.idle - start.idle
+        guard total > 0 else { return [:] }
+        return ["cpu_busy_pct": rounded(100 * busy / total, 1), "cpu_steal_pct": rounded(100 * steal / total, 1)]
+    }
+
     static func rounded(_ value: Double, _ places: Int = 2) -> Double {
         let scale = pow(10, Double(places))
         return (value * scale).rounded() / scale
+    }
+}
+
+/// The machine's cumulative CPU time (clock ticks, all CPUs) from the first line of Linux's /proc/stat.
+struct MachineCPU {
+    /// user, nice, system, irq and softirq.
+    var busy: Double
+    /// idle and iowait.
+    var idle: Double
+    var steal: Double
+
+    /// Now; nil where /proc/stat cannot be read.
+    static func sample() -> MachineCPU? {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 8 else { return nil }
+        return MachineCPU(
+            busy: ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6], idle: ticks[3] + ticks[4], steal: ticks[7])
     }
 }

@@ -36,7 +36,9 @@ struct BenchCampaign: AsyncParsableCommand {
         scenario.stepSeconds = stepSeconds
         let backend = database.map { $0.hasPrefix("postgres") ? "postgres" : "sqlite" } ?? "sqlite"
         let figures = try await ScenarioStore.with(database: database) { store, clock in
+            let cpu = MachineCPU.sample()
             let result = try await scenario.run(store: store, clock: clock, logger: ScenarioStore.quietLogger)
+            let cpuFigures = BenchFigures.cpuFigures(since: cpu)
             var attempts: [CallAttempt] = []
             for launched in result.launched { attempts += try await CampaignScenario.attempts(store, launched) }
             let dialed = attempts.filter { $0.dialedAt != nil }.count
@@ -72,7 +74,7 @@ struct BenchCampaign: AsyncParsableCommand {
                 figures["wal_checkpoints"] = checkpoints.checkpoints
                 figures["wal_checkpoints_by_writer"] = checkpoints.byWriter
             }
-            return figures
+            return figures.merging(cpuFigures) { first, _ in first }
         }
         try BenchFigures.printJSONLine(figures)
     }

@@ -29,6 +29,7 @@ struct BenchLedger: AsyncParsableCommand {
         }
         let folder = (path as NSString).deletingLastPathComponent
         let fsyncBefore = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
+        let cpu = MachineCPU.sample()
 
         var options = DatabaseOptions()
         options.database = path
@@ -46,6 +47,7 @@ struct BenchLedger: AsyncParsableCommand {
                 return (bare.count, bare.elapsedSeconds)
             }
         }
+        let cpuFigures = BenchFigures.cpuFigures(since: cpu)
         let meanBatch = Double(batches.operations) / Double(max(1, batches.batches))
         let fsyncAfter = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
         try BenchFigures.printJSONLine(
@@ -57,7 +59,7 @@ struct BenchLedger: AsyncParsableCommand {
                 "wal_checkpoints": checkpoints.checkpoints,
                 "wal_checkpoints_by_writer": checkpoints.byWriter,
                 "durability": "WAL, group commit, acknowledged after an fdatasync of the WAL that began after COMMIT",
-            ]) { first, _ in first })
+            ]) { first, _ in first }.merging(cpuFigures) { first, _ in first })
     }
 }
 

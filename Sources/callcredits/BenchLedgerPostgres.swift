@@ -8,12 +8,14 @@ enum PostgresLedgerBench {
         var options = DatabaseOptions()
         options.database = url
         var batches = (batches: 0, operations: 0)
+        let cpu = MachineCPU.sample()
         let run = try await options.withStore { store in
             defer { batches = (store as? PostgresStore)?.ledgerBatchStatistics ?? (batches: 1, operations: 0) }
             return try await LedgerLoad.interleaved(store: store, concurrency: concurrency, seconds: seconds) {
                 try await PostgresBaseline.run(url: url, concurrency: concurrency, seconds: $0)
             }
         }
+        let cpuFigures = BenchFigures.cpuFigures(since: cpu)
         try BenchFigures.printJSONLine(
             run.figures(backend: "postgres", concurrency: concurrency, seconds: seconds).merging([
                 "fsync_ms": BenchFigures.rounded(fsyncMs, 3),
@@ -22,7 +24,7 @@ enum PostgresLedgerBench {
                 "durability":
                     "PostgreSQL fsync=on, synchronous_commit=on, group commit: one transaction per batch of up to "
                     + "\(PostgresStore.ledgerBatchMax) operations of a workspace (acknowledged after COMMIT)",
-            ]) { first, _ in first })
+            ]) { first, _ in first }.merging(cpuFigures) { first, _ in first })
     }
 
     /// The flush time of the server's disk: a file probe beside its data folder when that is on this machine,

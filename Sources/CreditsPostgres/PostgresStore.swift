@@ -13,7 +13,7 @@ import ServiceLifecycle
 /// hold row. Lock order is always wallet → lots (by id) or hold → wallet → lots, so processes do not deadlock.
 /// Every transaction touches one workspace only, so the schema can be sharded by workspace (docs/postgres.md).
 ///
-/// The connection pool only works while `run()` runs: add the store to a `ServiceGroup`, or use `withStore`.
+/// The connection pools only work while `run()` runs: add the store to a `ServiceGroup`, or use `withStore`.
 public final class PostgresStore: CreditsStore, Service {
     let client: PostgresClient
     /// The group-commit drains' pool (`PostgresStore+LedgerBatch.swift`): its connections start with

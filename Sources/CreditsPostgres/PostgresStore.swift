@@ -18,8 +18,8 @@ public final class PostgresStore: CreditsStore, Service {
     let client: PostgresClient
     /// The group-commit drains' pool (`PostgresStore+LedgerBatch.swift`): its connections start with
     /// `plan_cache_mode = force_generic_plan`, so the batch statements are planned once per connection and no
-    /// other statement is; it runs nothing but ledger batches. It takes a quarter of `pool_size` (at least one
-    /// connection; a drain keeps one per workspace whose queue has work) and `client` the rest.
+    /// other statement is; it runs nothing but ledger batches. `PostgresURL.storeConfigurations` splits `pool_size`
+    /// between the two.
     let ledgerClient: PostgresClient
     let clock: any CreditsClock
     let ids: any IDSource
@@ -33,14 +33,9 @@ public final class PostgresStore: CreditsStore, Service {
         url: String, clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs(),
         logger: Logger = Logger(label: "callcredits.postgres")
     ) throws {
-        var configuration = try PostgresURL.configuration(url)
-        var ledgerConfiguration = configuration
-        let poolSize = configuration.options.maximumConnections
-        ledgerConfiguration.options.maximumConnections = max(1, poolSize / 4)
-        ledgerConfiguration.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
-        configuration.options.maximumConnections = max(1, poolSize - ledgerConfiguration.options.maximumConnections)
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.ledgerClient = PostgresClient(configuration: ledgerConfiguration, backgroundLogger: logger)
+        let configurations = try PostgresURL.storeConfigurations(url)
+        self.client = PostgresClient(configuration: configurations.store, backgroundLogger: logger)
+        self.ledgerClient = PostgresClient(configuration: configurations.ledger, backgroundLogger: logger)
         self.clock = clock
         self.ids = ids
         self.logger = logger

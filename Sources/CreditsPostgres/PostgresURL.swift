@@ -21,6 +21,22 @@ enum PostgresURL {
     /// docs/postgres.md tells how the hang was found.
     static let poolSizeMin = 1
 
+    /// The store's two pools for `url`, sharing its `pool_size`: the ledger's group-commit drains get a quarter (at
+    /// least one connection; a drain keeps one per workspace whose queue has work), with generic plans from the
+    /// start (`plan_cache_mode = force_generic_plan`, docs/postgres.md); every other statement gets the rest (at
+    /// least one).
+    static func storeConfigurations(_ url: String) throws(PostgresStoreError) -> (
+        store: PostgresClient.Configuration, ledger: PostgresClient.Configuration
+    ) {
+        var store = try configuration(url)
+        var ledger = store
+        let poolSize = store.options.maximumConnections
+        ledger.options.maximumConnections = max(1, poolSize / 4)
+        ledger.options.additionalStartupParameters.append(("plan_cache_mode", "force_generic_plan"))
+        store.options.maximumConnections = max(1, poolSize - ledger.options.maximumConnections)
+        return (store, ledger)
+    }
+
     static func configuration(_ url: String) throws(PostgresStoreError) -> PostgresClient.Configuration {
         let invalid = PostgresStoreError(.invalidURL, operation: "configure")
         guard let components = URLComponents(string: url),

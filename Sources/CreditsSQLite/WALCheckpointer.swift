@@ -21,10 +21,6 @@ import Synchronization
 ///
 /// A failed checkpoint loses nothing (the frames stay in the WAL, which recovery reads); it is counted and a
 /// later commit tries again.
-/// Checkpoints run beside the writer, those that failed (a later one tries again), and those the writer ran
-/// itself because the WAL grew too long.
-public typealias WALCheckpointCounts = (checkpoints: Int, failures: Int, byWriter: Int)
-
 final class WALCheckpointer: Sendable {
     /// Frames in the WAL that ask for a checkpoint (SQLite's `wal_autocheckpoint`, in pages).
     static let framesDefault = 4_000
@@ -151,3 +147,7 @@ final class WALCheckpointer: Sendable {
         }
     }
 }
+
+/// Checkpoints run beside the writer, those that failed (a later one tries again), and those the writer ran
+/// itself because the WAL grew too long.
+public typealias WALCheckpointCounts = (checkpoints: Int, failures: Int, byWriter: Int)

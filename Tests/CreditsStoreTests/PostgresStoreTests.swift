@@ -1,9 +1,10 @@
 import CreditsCore
-import CreditsPostgres
 import CreditsStore
 import Foundation
 import PostgresNIO
 import Testing
+
+@testable import CreditsPostgres
 
 /// A database of its own for one test, on the server named by `CALLCREDITS_TEST_POSTGRES_URL`
 /// (`scripts/postgres-server start` prints one). Created with CREATE DATABASE, dropped WITH (FORCE) after.
@@ -469,6 +470,21 @@ struct PostgresStoreConfigurationTests {
         let error = try #require(throws: PostgresStoreError.self) { try PostgresStore(url: url) }
         #expect(error.code == .invalidURL)
         #expect(!error.description.contains("s3cret"))
+    }
+
+    @Test(
+        "pool_size is split: a quarter for the ledger's drains (generic plans), the rest for every other statement",
+        arguments: [(20, 5, 15), (10, 2, 8), (5, 1, 4), (2, 1, 1), (1, 1, 1), (200, 50, 150)])
+    func poolSizeIsSplit(_ poolSize: Int, _ ledger: Int, _ store: Int) throws {
+        let pools = try PostgresURL.storeConfigurations("postgres://127.0.0.1/db?pool_size=\(poolSize)")
+        #expect(pools.ledger.options.maximumConnections == ledger)
+        #expect(pools.store.options.maximumConnections == store)
+        #expect(
+            pools.ledger.options.additionalStartupParameters.contains {
+                $0 == ("plan_cache_mode", "force_generic_plan")
+            })
+        #expect(pools.store.options.additionalStartupParameters.isEmpty)
+        #expect(pools.ledger.options.minimumConnections == 1 && pools.store.options.minimumConnections == 1)
     }
 
     @Test("a postgres URL with options makes a store without connecting")

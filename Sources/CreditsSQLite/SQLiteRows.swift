@@ -227,19 +227,22 @@ enum SQLiteRows {
     }
 }
 
-/// Wallets already read, by id. Wallet rows are immutable, so a cached one is never stale.
-final class WalletCache: Sendable {
-    /// More wallets than this and the cache starts over: memory stays bounded on huge installations.
-    static let countMax = 100_000
-    private let wallets = Mutex<[WalletID: Wallet]>([:])
+/// Rows that never change once written, already read, by id: wallets (a wallet row is immutable) and the
+/// workspaces' time zones (set when the workspace is made). A cached value is never stale.
+final class RowCache<Value: Sendable>: Sendable {
+    /// More rows than this and the cache starts over: memory stays bounded on huge installations.
+    static var countMax: Int { 100_000 }
+    private let values = Mutex<[String: Value]>([:])
 
-    subscript(id: WalletID) -> Wallet? {
-        get { wallets.withLock { $0[id] } }
+    subscript(id: String) -> Value? {
+        get { values.withLock { $0[id] } }
         set {
-            wallets.withLock { wallets in
-                if wallets.count >= Self.countMax { wallets.removeAll(keepingCapacity: true) }
-                wallets[id] = newValue
+            values.withLock { values in
+                if values.count >= Self.countMax { values.removeAll(keepingCapacity: true) }
+                values[id] = newValue
             }
         }
     }
 }
+
+typealias WalletCache = RowCache<Wallet>

@@ -23,11 +23,16 @@ struct SQLiteOperationContext: Sendable {
     let clock: any CreditsClock
     let ids: any IDSource
     let wallets: WalletCache
+    let timeZones: RowCache<TimeZone>
+
+    func timeZone(_ db: Database, _ workspaceId: WorkspaceID) throws -> TimeZone {
+        try SQLiteCallRows.timeZone(db, workspaceId, cache: timeZones)
+    }
 }
 
 extension SQLiteStore {
     var operationContext: SQLiteOperationContext {
-        SQLiteOperationContext(clock: clockSource, ids: idSource, wallets: walletCache)
+        SQLiteOperationContext(clock: clockSource, ids: idSource, wallets: walletCache, timeZones: timeZoneCache)
     }
 
     /// Performs a plan inside the writer's transaction: the ledger action on the attempt's hold, then the
@@ -72,7 +77,7 @@ extension SQLiteStore {
             plan, hold: after, reason: step.reason, now: now, timeZone: step.timeZone)
         try SQLiteRows.apply(change, db)
         if next != original {
-            try SQLiteCallRows.save(next, db)
+            try SQLiteCallRows.update(next, db)
             if let usage { try SQLiteCallRows.addUsage(usage, for: next, timeZone: step.timeZone, db) }
         }
         if step.recordAlways || plan.transition.disposition == .applied {

@@ -9,10 +9,10 @@ import GRDB
 extension SQLiteStore: CallStore {
     public func createAttempts(workspaceId: WorkspaceID, _ attempts: [NewAttempt]) async throws -> [AttemptUpdate] {
         try CallStoreChecks.batch(attempts)
-        let (clock, wallets) = (clockSource, walletCache)
+        let context = operationContext
         return try await groupWriter.write { db in
-            let now = clock.now()
-            let timeZone = try SQLiteCallRows.timeZone(db, workspaceId)
+            let now = context.clock.now()
+            let timeZone = try context.timeZone(db, workspaceId)
             var planned: [(AttemptUpdate, UsageRollupRow?)] = []
             for new in attempts {
                 if let existing = try SQLiteCallRows.attempt(db, workspaceId, new.id) {
@@ -24,7 +24,8 @@ extension SQLiteStore: CallStore {
                         ))
                     continue
                 }
-                _ = try SQLiteRows.wallet(db, workspaceId: workspaceId, walletId: new.walletId, cache: wallets)
+                _ = try SQLiteRows.wallet(
+                    db, workspaceId: workspaceId, walletId: new.walletId, cache: context.wallets)
                 let listed = try SQLiteCallRows.isDoNotCall(db, workspaceId, new.phoneNumber)
                 let (attempt, usage) = AttemptStep.create(
                     new, workspaceId: workspaceId, dncListed: listed, now: now, timeZone: timeZone)
@@ -35,7 +36,7 @@ extension SQLiteStore: CallStore {
                     ))
             }
             for (update, usage) in planned where !update.replayed {
-                try SQLiteCallRows.save(update.attempt, db)
+                try SQLiteCallRows.insert(update.attempt, db)
                 if let usage { try SQLiteCallRows.addUsage(usage, for: update.attempt, timeZone: timeZone, db) }
             }
             return planned.map(\.0)
@@ -46,15 +47,15 @@ extension SQLiteStore: CallStore {
         try command.validate()
         let context = operationContext
         return try await groupWriter.write { db in
-            let attempt = try SQLiteCallRows.existingAttempt(db, command.workspaceId, command.attemptId)
-            let timeZone = try SQLiteCallRows.timeZone(db, command.workspaceId)
+            let found = try SQLiteCallRows.operationRows(db, command.workspaceId, command.attemptId, eventId: nil)
+            let attempt = found.attempt
+            let timeZone = try context.timeZone(db, command.workspaceId)
             let listed =
                 try attempt.status == .waiting
                 && SQLiteCallRows.isDoNotCall(db, command.workspaceId, attempt.phoneNumber)
-            let found = try SQLiteRows.holdWithLot(db, workspaceId: command.workspaceId, attemptId: attempt.id)
-            let plan = try AttemptStep.plan(listed ? .dncFiltered : .dialingStarted, attempt: attempt, hold: found?.0)
+            let plan = try AttemptStep.plan(listed ? .dncFiltered : .dialingStarted, attempt: attempt, hold: found.hold)
             let step = AttemptOperation(
-                original: attempt, hold: found?.0, lot: found?.1, eventId: SystemEventID.dial(attempt.id),
+                original: attempt, hold: found.hold, lot: found.lot, eventId: SystemEventID.dial(attempt.id),
                 source: "dial", reason: listed ? "dnc_listed" : nil, timeoutSeconds: command.holdTimeoutSeconds,
                 timeZone: timeZone, recordAlways: false)
             do {
@@ -65,7 +66,7 @@ extension SQLiteStore: CallStore {
                 var cancel = step
                 cancel.reason = "out_of_credits"
                 return try Self.perform(
-                    try AttemptStep.plan(.cancelled, attempt: attempt, hold: found?.0), cancel, context, db)
+                    try AttemptStep.plan(.cancelled, attempt: attempt, hold: found.hold), cancel, context, db)
             }
         }
     }
@@ -74,18 +75,19 @@ extension SQLiteStore: CallStore {
         try command.validate()
         let context = operationContext
         return try await groupWriter.write { db in
-            let attempt = try SQLiteCallRows.existingAttempt(db, command.workspaceId, command.attemptId)
-            if let record = try SQLiteCallRows.event(db, command.workspaceId, command.eventId) {
+            let found = try SQLiteCallRows.operationRows(
+                db, command.workspaceId, command.attemptId, eventId: command.eventId)
+            let attempt = found.attempt
+            if let record = found.event {
                 try CallStoreChecks.replay(command, record)
                 return AttemptUpdate(
                     attempt: attempt, disposition: record.disposition, ledgerAction: record.ledgerAction,
                     replayed: true)
             }
-            let timeZone = try SQLiteCallRows.timeZone(db, command.workspaceId)
-            let found = try SQLiteRows.holdWithLot(db, workspaceId: command.workspaceId, attemptId: attempt.id)
-            let plan = try AttemptStep.plan(command.event, attempt: attempt, hold: found?.0)
+            let timeZone = try context.timeZone(db, command.workspaceId)
+            let plan = try AttemptStep.plan(command.event, attempt: attempt, hold: found.hold)
             let step = AttemptOperation(
-                original: attempt, hold: found?.0, lot: found?.1, eventId: command.eventId, source: command.source,
+                original: attempt, hold: found.hold, lot: found.lot, eventId: command.eventId, source: command.source,
                 reason: nil, timeoutSeconds: Limits.holdTimeoutSecondsDefault, timeZone: timeZone, recordAlways: true)
             return try Self.perform(plan, step, context, db)
         }
@@ -98,12 +100,12 @@ extension SQLiteStore: CallStore {
         let reason = try CallStoreChecks.reason(reason)
         let context = operationContext
         return try await groupWriter.write { db in
-            let attempt = try SQLiteCallRows.existingAttempt(db, workspaceId, attemptId)
-            let timeZone = try SQLiteCallRows.timeZone(db, workspaceId)
-            let found = try SQLiteRows.holdWithLot(db, workspaceId: workspaceId, attemptId: attemptId)
-            let plan = try AttemptStep.plan(.cancelled, attempt: attempt, hold: found?.0)
+            let found = try SQLiteCallRows.operationRows(db, workspaceId, attemptId, eventId: nil)
+            let attempt = found.attempt
+            let timeZone = try context.timeZone(db, workspaceId)
+            let plan = try AttemptStep.plan(.cancelled, attempt: attempt, hold: found.hold)
             let step = AttemptOperation(
-                original: attempt, hold: found?.0, lot: found?.1, eventId: SystemEventID.cancel(attemptId),
+                original: attempt, hold: found.hold, lot: found.lot, eventId: SystemEventID.cancel(attemptId),
                 source: "cancel", reason: reason, timeoutSeconds: Limits.holdTimeoutSecondsDefault,
                 timeZone: timeZone, recordAlways: false)
             return try Self.perform(plan, step, context, db)
@@ -118,7 +120,7 @@ extension SQLiteStore: CallStore {
         let limit = min(max(limit, 0), Limits.sweepBatchMax)
         let context = operationContext
         return try await groupWriter.write { db in
-            let timeZone = try SQLiteCallRows.timeZone(db, workspaceId)
+            let timeZone = try context.timeZone(db, workspaceId)
             let waiting = try db.rows(
                 """
                 SELECT \(SQLiteCallRows.attemptColumns) FROM call_attempts
@@ -155,7 +157,7 @@ extension SQLiteStore: CallStore {
             for (hold, attempt) in candidates {
                 let aligned = AttemptStep.aligned(attempt, hold: hold)
                 guard aligned != attempt else { continue }
-                try SQLiteCallRows.save(aligned, db)
+                try SQLiteCallRows.update(aligned, db)
                 repaired.append(aligned)
             }
             return repaired
@@ -229,9 +231,9 @@ extension SQLiteStore: CallStore {
 
     public func usage(_ query: UsageQuery) async throws -> UsageReport {
         try query.validate()
-        let wallets = walletCache
+        let (wallets, timeZones) = (walletCache, timeZoneCache)
         return try await readPool.read { db in
-            let timeZone = try SQLiteCallRows.timeZone(db, query.workspaceId)
+            let timeZone = try SQLiteCallRows.timeZone(db, query.workspaceId, cache: timeZones)
             if let walletId = query.walletId {
                 _ = try SQLiteRows.wallet(db, workspaceId: query.workspaceId, walletId: walletId, cache: wallets)
             }

@@ -15,6 +15,7 @@ public final class SQLiteStore: CreditsStore {
     let clockSource: any CreditsClock
     let idSource: any IDSource
     let walletCache = WalletCache()
+    let timeZoneCache = RowCache<TimeZone>()
 
     /// Opens (creating if needed) the database at `path`. Call `migrate()` before use.
     public init(path: String, clock: any CreditsClock = SystemClock(), ids: any IDSource = TimeOrderedIDs()) throws {

@@ -138,20 +138,31 @@ struct CallStoreConformanceTests {
         try await fixture.expectClean()
     }
 
-    @Test("an event id repeats as a replay; the same id with another event is a conflict", arguments: Backend.all)
+    @Test(
+        "an event id repeats as a replay; the same id with another event or on another attempt is a conflict",
+        arguments: Backend.all)
     func eventIdempotency(backend: Backend) async throws {
         let fixture = try await Fixture.make(backend)
         try await fixture.grant(2)
         try await fixture.newAttempt("a1")
         try await fixture.dial("a1")
+        try await fixture.newAttempt("a2", number: "+14155550101")
+        try await fixture.dial("a2")
         let first = try await fixture.event("a1", "evt-1", .completed(.missedVoicemailLeft))
         let replay = try await fixture.event("a1", "evt-1", .completed(.missedVoicemailLeft))
         #expect(replay.replayed && !first.replayed)
         #expect(replay.attempt == first.attempt && replay.ledgerAction == .capture)
         #expect(await fixture.code { try await fixture.event("a1", "evt-1", .failed) } == "idempotency_conflict")
-        #expect(try await fixture.balance().available == 1)
+        // The id is the workspace's: the same event for another attempt is refused and changes nothing.
+        #expect(
+            await fixture.code { try await fixture.event("a2", "evt-1", .completed(.missedVoicemailLeft)) }
+                == "idempotency_conflict")
+        #expect(try await fixture.attempt("a2")?.status == .calling)
+        #expect(try await fixture.balance().available == 0)
         let events = try await fixture.store.attemptEvents(workspaceId: fixture.workspace, attemptId: "a1")
         #expect(events.map(\.eventId) == [SystemEventID.dial("a1"), "evt-1"])
+        #expect(try await fixture.store.attemptEvents(workspaceId: fixture.workspace, attemptId: "a2").count == 1)
+        #expect(try await fixture.balance().held == 1)
     }
 
     @Test("events in any order charge exactly once and a final status never moves", arguments: Backend.all)

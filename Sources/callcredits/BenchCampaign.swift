@@ -74,6 +74,12 @@ struct BenchCampaign: AsyncParsableCommand {
                 figures["wal_checkpoints"] = checkpoints.checkpoints
                 figures["wal_checkpoints_by_writer"] = checkpoints.byWriter
             }
+            if let batches = (store as? SQLiteStore)?.groupCommitStatistics {
+                // Over the whole command (setup and the final reads included): operations per group commit.
+                figures["batches"] = batches.batches
+                figures["mean_batch"] = BenchFigures.rounded(
+                    Double(batches.operations) / Double(max(1, batches.batches)), 1)
+            }
             return figures.merging(cpuFigures) { first, _ in first }
         }
         try BenchFigures.printJSONLine(figures)

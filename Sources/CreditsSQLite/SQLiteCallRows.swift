@@ -130,11 +130,15 @@ enum SQLiteCallRows {
             ] + changingValues(attempt) + [.integer(attempt.createdAt.millisecondsSince1970)])
     }
 
-    /// Updates an attempt row that exists: only the columns an attempt's steps change.
+    /// Updates an attempt row that exists (read in the same transaction): only the columns an attempt's steps
+    /// change. A missing row is an error, never a silent no-op.
     static func update(_ attempt: CallAttempt, _ db: Database) throws {
         try RawStatement.execute(
             db.cachedStatement(sql: updateSQL),
             changingValues(attempt) + [.text(attempt.workspaceId), .text(attempt.id)])
+        guard db.changesCount == 1 else {
+            throw DatabaseError(message: "attempt \(attempt.id) has no row to update")
+        }
     }
 
     /// The columns an attempt's steps change, in `changingColumns`' order.

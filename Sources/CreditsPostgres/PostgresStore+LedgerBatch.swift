@@ -202,18 +202,25 @@ extension PostgresStore {
         return outcomes
     }
 
-    /// Writes the batch in one statement: lots updated from arrays, new holds and entries inserted from arrays,
-    /// existing holds rewritten whole through their key. PostgresNIO has no arrays of optionals, so NULL travels
-    /// as '' (ids and reasons are never empty) or as `Int64.min` (times).
+    /// Writes the batch in one statement (`writeRows`).
     private func write(_ batch: LedgerBatch, on connection: PostgresConnection) async throws {
-        let lots = batch.lotsToUpdate
-        let inserted = batch.holdsToInsert
-        let updated = batch.holdsToUpdate
-        let entries = batch.entries
+        try await writeRows(
+            workspaceId: batch.workspaceId, lots: batch.lotsToUpdate, insertedHolds: batch.holdsToInsert,
+            updatedHolds: batch.holdsToUpdate, entries: batch.entries, on: connection)
+    }
+
+    /// Writes ledger rows of one workspace in one statement (`WriteBatch`): lots updated from arrays, new holds
+    /// and entries inserted from arrays, existing holds rewritten whole through their key. PostgresNIO has no
+    /// arrays of optionals, so NULL travels as '' (ids and reasons are never empty) or as `Int64.min` (times).
+    /// Used by the group-commit batches and by every single ledger change (`write(_: LedgerChange, on:)`).
+    func writeRows(
+        workspaceId: WorkspaceID, lots: [Lot], insertedHolds inserted: [Hold], updatedHolds updated: [Hold],
+        entries: [LedgerEntry], on connection: PostgresConnection
+    ) async throws {
         guard !(lots.isEmpty && inserted.isEmpty && updated.isEmpty && entries.isEmpty) else { return }
         let none = Int64.min
         var bindings = PostgresBindings(capacity: 34)
-        bindings.append(batch.workspaceId)
+        bindings.append(workspaceId)
         bindings.append(none)
         bindings.append(lots.map(\.id))
         bindings.append(lots.map(\.remaining.count))
@@ -230,10 +237,10 @@ extension PostgresStore {
         bindings.append(entries.map(\.reason))
         bindings.append(entries.map(\.createdAt.millis))
         let counted = try await prepared(WriteBatch(bindings: bindings), on: connection)
-        guard let row = counted.first else { throw PostgresStoreError(.corruptRow, operation: "ledger batch") }
+        guard let row = counted.first else { throw PostgresStoreError(.corruptRow, operation: "ledger write") }
         let (lotCount, holdCount, holdsInserted) = try row.decode((Int64, Int64, Int64).self)
         guard lotCount == lots.count, holdCount == updated.count, holdsInserted == 0 else {
-            throw PostgresStoreError(.corruptRow, operation: "ledger batch")
+            throw PostgresStoreError(.corruptRow, operation: "ledger write")
         }
     }
 

@@ -107,13 +107,19 @@ extension APIKey {
 // MARK: Writes
 
 extension PostgresStore {
-    /// Writes what `Ledger` decided, in the order the foreign keys need: lots, holds, then entries.
+    /// Writes what `Ledger` decided: new lots first, then the changed lots, the holds and the entries in one
+    /// statement (`writeRows`), so an operation that holds a wallet's or a lot's row lock keeps it for one round
+    /// trip of writes instead of one per row.
     func write(_ change: LedgerChange, on connection: PostgresConnection) async throws {
         for lot in change.insertedLots { try await insert(lot, on: connection) }
-        for lot in change.updatedLots { try await update(lot, on: connection) }
-        for hold in change.insertedHolds { try await insert(hold, on: connection) }
-        for hold in change.updatedHolds { try await update(hold, on: connection) }
-        for entry in change.entries { try await insert(entry, on: connection) }
+        let workspaces = Set(
+            change.updatedLots.map(\.workspaceId) + change.insertedHolds.map(\.workspaceId)
+                + change.updatedHolds.map(\.workspaceId) + change.entries.map(\.workspaceId))
+        guard let workspaceId = workspaces.first else { return }
+        guard workspaces.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "ledger write") }
+        try await writeRows(
+            workspaceId: workspaceId, lots: change.updatedLots, insertedHolds: change.insertedHolds,
+            updatedHolds: change.updatedHolds, entries: change.entries, on: connection)
     }
 
     func insert(_ lot: Lot, on connection: PostgresConnection) async throws {
@@ -122,47 +128,6 @@ extension PostgresStore {
             INSERT INTO lots (\(unescaped: Columns.lot)) VALUES (\(lot.workspaceId), \(lot.id), \(lot.walletId), \
             \(lot.source.rawValue), \(lot.amount.count), \(lot.remaining.count), \(lot.held.count), \
             \(lot.effectiveAt.millis), \(lot.expiresAt?.millis), \(lot.createdAt.millis), \(lot.reference))
-            """, on: connection)
-    }
-
-    /// Only `remaining` and `held` of a lot ever change; everything else is fixed when it is granted.
-    func update(_ lot: Lot, on connection: PostgresConnection) async throws {
-        let updated = try await rows(
-            """
-            UPDATE lots SET remaining = \(lot.remaining.count), held = \(lot.held.count)
-            WHERE workspace_id = \(lot.workspaceId) AND id = \(lot.id) RETURNING id
-            """, on: connection)
-        guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update lot") }
-    }
-
-    func insert(_ hold: Hold, on connection: PostgresConnection) async throws {
-        try await execute(
-            """
-            INSERT INTO holds (\(unescaped: Columns.hold)) VALUES (\(hold.workspaceId), \(hold.id), \(hold.walletId), \
-            \(hold.lotId), \(hold.attemptId), \(hold.state.rawValue), \(hold.createdAt.millis), \
-            \(hold.expiresAt.millis), \(hold.endedAt?.millis), \(hold.releaseReason?.rawValue), \
-            \(hold.needsReconciliation))
-            """, on: connection)
-    }
-
-    /// Holds are keyed by attempt (`0009_lean_ledger`).
-    func update(_ hold: Hold, on connection: PostgresConnection) async throws {
-        let updated = try await rows(
-            """
-            UPDATE holds SET lot_id = \(hold.lotId), state = \(hold.state.rawValue), \
-            ended_at_ms = \(hold.endedAt?.millis), release_reason = \(hold.releaseReason?.rawValue), \
-            needs_reconciliation = \(hold.needsReconciliation)
-            WHERE workspace_id = \(hold.workspaceId) AND attempt_id = \(hold.attemptId) RETURNING id
-            """, on: connection)
-        guard updated.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "update hold") }
-    }
-
-    func insert(_ entry: LedgerEntry, on connection: PostgresConnection) async throws {
-        try await execute(
-            """
-            INSERT INTO entries (\(unescaped: Columns.entry)) VALUES (\(entry.workspaceId), \(entry.id), \
-            \(entry.walletId), \(entry.lotId), \(entry.holdId), \(entry.attemptId), \(entry.kind.rawValue), \
-            \(entry.amount.count), \(entry.reason), \(entry.createdAt.millis))
             """, on: connection)
     }
 

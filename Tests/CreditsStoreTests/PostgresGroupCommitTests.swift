@@ -283,6 +283,42 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    @Test("an attempt's dial and its connect each write their ledger rows in one statement on the store's pool")
+    func attemptOperationsWriteLedgerRowsInOneStatement() async throws {
+        try await withStore(poolSize: 1) { store, _ in
+            let created = try await newWorkspace(store, credits: 2)
+            let workspace = created.workspace.id
+            _ = try await store.createAttempts(
+                workspaceId: workspace, [NewAttempt(id: "a1", walletId: created.pool.id, phoneNumber: "+14155550100")])
+            // The store's other pool has one connection here, so every single ledger change runs on it.
+            func writeExecutions() async throws -> Int64 {
+                try await store.client.withConnection { connection in
+                    var count: Int64 = -1
+                    for try await value in try await connection.query(
+                        """
+                        SELECT coalesce(sum(generic_plans + custom_plans), 0)::int8 FROM pg_prepared_statements
+                        WHERE name = 'callcredits_ledger_batch_write'
+                        """, logger: PostgresTestDatabase.storeLogger
+                    ).decode(Int64.self) {
+                        count = value
+                    }
+                    return count
+                }
+            }
+            let before = try await writeExecutions()
+            let dialed = try await store.startDialing(DialCommand(workspaceId: workspace, attemptId: "a1"))
+            #expect(dialed.ledgerAction == .hold)
+            let connected = try await store.applyEvent(
+                AttemptEventCommand(workspaceId: workspace, attemptId: "a1", eventId: "e1", event: .connected(.person)))
+            #expect(connected.ledgerAction == .capture)
+            // The lot, the hold and the entry of each went in one execution of the ledger's write statement.
+            #expect(try await writeExecutions() == before + 2)
+            let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            #expect(balance.available == 1 && balance.held == 0)
+            #expect(try await store.verify() == [])
+        }
+    }
+
     @Test("a prepared statement sent on a closed connection fails as a lost connection instead of waiting forever")
     func preparedStatementOnAClosedConnection() async throws {
         try await withStore { store, _ in

@@ -319,6 +319,33 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    @Test("a ledger change that names a lot twice writes the lot once, in its last version")
+    func changeNamingALotTwice() async throws {
+        try await withStore(poolSize: 1) { store, _ in
+            let created = try await newWorkspace(store, credits: 5)
+            let workspace = created.workspace.id
+            let balance = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            let lotId = try #require(balance.lots.first?.lotId)
+            let lot = try await store.client.withConnection { connection in
+                try await store.rows(
+                    "SELECT \(unescaped: Columns.lot) FROM lots WHERE id = \(lotId)", on: connection
+                ).map(Lot.init(row:))
+            }
+            var first = try #require(lot.first)
+            var last = first
+            first.remaining = Credits(4)
+            first.held = Credits(1)
+            last.remaining = Credits(5)
+            last.held = .zero
+            var change = LedgerChange()
+            change.updatedLots = [first, last]
+            try await store.client.withConnection { connection in try await store.write(change, on: connection) }
+            let after = try await store.balance(workspaceId: workspace, walletId: created.pool.id)
+            #expect(after.available == 5 && after.held == 0)
+            #expect(try await store.verify() == [])
+        }
+    }
+
     @Test("a prepared statement sent on a closed connection fails as a lost connection instead of waiting forever")
     func preparedStatementOnAClosedConnection() async throws {
         try await withStore { store, _ in

@@ -136,4 +136,38 @@ public struct LedgerChange: Hashable, Sendable {
         updatedHolds += other.updatedHolds
         entries += other.entries
     }
+
+    /// The same change with each lot and hold named once, in its last version, in the order they first appear;
+    /// a row inserted and then changed is inserted as it ends up. Entries stay as they are (each is new). For a
+    /// store that writes each kind of row in one set-oriented statement, which changes a row once per statement.
+    public func coalesced() -> LedgerChange {
+        let lotUpdates = Self.lastVersions(updatedLots, key: \.id)
+        let holdUpdates = Self.lastVersions(updatedHolds, key: \.attemptId)
+        let lastLot = Dictionary(uniqueKeysWithValues: lotUpdates.map { ($0.id, $0) })
+        let lastHold = Dictionary(uniqueKeysWithValues: holdUpdates.map { ($0.attemptId, $0) })
+        var result = LedgerChange()
+        result.insertedLots = Self.lastVersions(insertedLots, key: \.id).map { lastLot[$0.id] ?? $0 }
+        result.insertedHolds = Self.lastVersions(insertedHolds, key: \.attemptId).map { lastHold[$0.attemptId] ?? $0 }
+        let lotsInserted = Set(result.insertedLots.map(\.id))
+        let holdsInserted = Set(result.insertedHolds.map(\.attemptId))
+        result.updatedLots = lotUpdates.filter { !lotsInserted.contains($0.id) }
+        result.updatedHolds = holdUpdates.filter { !holdsInserted.contains($0.attemptId) }
+        result.entries = entries
+        return result
+    }
+
+    /// Each row once, in its last version, in the order rows first appear.
+    private static func lastVersions<Row>(_ rows: [Row], key: (Row) -> String) -> [Row] {
+        var position: [String: Int] = [:]
+        var last: [Row] = []
+        for row in rows {
+            if let at = position[key(row)] {
+                last[at] = row
+            } else {
+                position[key(row)] = last.count
+                last.append(row)
+            }
+        }
+        return last
+    }
 }

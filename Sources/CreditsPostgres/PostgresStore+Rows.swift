@@ -109,44 +109,19 @@ extension APIKey {
 extension PostgresStore {
     /// Writes what `Ledger` decided: new lots first, then the changed lots, the holds and the entries in one
     /// statement (`writeRows`), so an operation that holds a wallet's or a lot's row lock keeps it for one round
-    /// trip of writes instead of one per row. A change made of several steps may name a lot or a hold more than
-    /// once; the statement writes each row once, in its final state (a hold inserted and then changed is
-    /// inserted as it ends up).
+    /// trip of writes instead of one per row. The statement changes a row once, so the change is coalesced first
+    /// (a change made of several steps may name a lot or a hold more than once).
     func write(_ change: LedgerChange, on connection: PostgresConnection) async throws {
+        let change = change.coalesced()
         for lot in change.insertedLots { try await insert(lot, on: connection) }
-        let lots = Self.finalRows(change.updatedLots, key: \.id)
-        var inserted = Self.finalRows(change.insertedHolds, key: \.attemptId)
-        var updated: [Hold] = []
-        for hold in Self.finalRows(change.updatedHolds, key: \.attemptId) {
-            if let at = inserted.firstIndex(where: { $0.attemptId == hold.attemptId }) {
-                inserted[at] = hold
-            } else {
-                updated.append(hold)
-            }
-        }
         let workspaces = Set(
-            lots.map(\.workspaceId) + inserted.map(\.workspaceId) + updated.map(\.workspaceId)
-                + change.entries.map(\.workspaceId))
+            change.updatedLots.map(\.workspaceId) + change.insertedHolds.map(\.workspaceId)
+                + change.updatedHolds.map(\.workspaceId) + change.entries.map(\.workspaceId))
         guard let workspaceId = workspaces.first else { return }
         guard workspaces.count == 1 else { throw PostgresStoreError(.corruptRow, operation: "ledger write") }
         try await writeRows(
-            workspaceId: workspaceId, lots: lots, insertedHolds: inserted, updatedHolds: updated,
-            entries: change.entries, on: connection)
-    }
-
-    /// Each row once, in its last version, in the order rows first appear.
-    static func finalRows<Row>(_ rows: [Row], key: (Row) -> String) -> [Row] {
-        var position: [String: Int] = [:]
-        var final: [Row] = []
-        for row in rows {
-            if let at = position[key(row)] {
-                final[at] = row
-            } else {
-                position[key(row)] = final.count
-                final.append(row)
-            }
-        }
-        return final
+            workspaceId: workspaceId, lots: change.updatedLots, insertedHolds: change.insertedHolds,
+            updatedHolds: change.updatedHolds, entries: change.entries, on: connection)
     }
 
     func insert(_ lot: Lot, on connection: PostgresConnection) async throws {

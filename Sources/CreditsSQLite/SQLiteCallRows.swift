@@ -60,21 +60,15 @@ enum SQLiteCallRows {
 
     /// Attempt, hold, lot and event record in one statement (each a key lookup): the attempt operations
     /// are the writer's commonest jobs, and one statement instead of four is a measurable share of them.
-    private static let operationRowsSQL: String = {
-        func qualified(_ columns: String, _ table: String) -> String {
-            columns.split(separator: ",").map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .joined(separator: ", ")
-        }
-        return """
-            SELECT \(qualified(attemptColumns, "a")), \(qualified(SQLiteRows.holdColumns, "h")),
-                   \(qualified(SQLiteRows.lotColumns, "l")), \(qualified(eventColumns, "e"))
-            FROM call_attempts a
-            LEFT JOIN holds h ON h.workspace_id = a.workspace_id AND h.attempt_id = a.id
-            LEFT JOIN lots l ON l.id = h.lot_id AND h.state = 'held'
-            LEFT JOIN attempt_events e ON e.workspace_id = a.workspace_id AND e.event_id = ?
-            WHERE a.workspace_id = ? AND a.id = ?
-            """
-    }()
+    private static let operationRowsSQL = """
+        SELECT \(attemptQualifiedColumns), \(holdQualifiedColumns),
+               \(SQLiteRows.qualified(SQLiteRows.lotColumns, "l")), \(SQLiteRows.qualified(eventColumns, "e"))
+        FROM call_attempts a
+        LEFT JOIN holds h ON h.workspace_id = a.workspace_id AND h.attempt_id = a.id
+        LEFT JOIN lots l ON l.id = h.lot_id AND h.state = 'held'
+        LEFT JOIN attempt_events e ON e.workspace_id = a.workspace_id AND e.event_id = ?
+        WHERE a.workspace_id = ? AND a.id = ?
+        """
 
     /// The rows an operation on the attempt starts from (`eventId` nil: no event record is looked up), or
     /// `unknown_attempt` (`workspace_not_found` when the workspace does not exist).

@@ -127,18 +127,18 @@ enum SQLiteRows {
             db.cachedStatement(sql: lotByIdSQL), [.text(id)], lot)
     }
 
+    /// A column list with each column prefixed by `table` (`a.id, a.name`), for joins.
+    static func qualified(_ columns: String, _ table: String) -> String {
+        columns.split(separator: ",").map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .joined(separator: ", ")
+    }
+
     /// Hold columns, then lot columns, for reading a hold and its lot in one statement.
-    private static let holdWithLotSQL: String = {
-        func qualified(_ columns: String, _ table: String) -> String {
-            columns.split(separator: ",").map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-                .joined(separator: ", ")
-        }
-        return """
-            SELECT \(qualified(holdColumns, "h")), \(qualified(lotColumns, "l"))
-            FROM holds h LEFT JOIN lots l ON l.id = h.lot_id AND h.state = 'held'
-            WHERE h.workspace_id = ? AND h.attempt_id = ?
-            """
-    }()
+    private static let holdWithLotSQL = """
+        SELECT \(qualified(holdColumns, "h")), \(qualified(lotColumns, "l"))
+        FROM holds h LEFT JOIN lots l ON l.id = h.lot_id AND h.state = 'held'
+        WHERE h.workspace_id = ? AND h.attempt_id = ?
+        """
 
     /// The attempt's hold with the lot it holds a credit from (nil once the hold has ended), in one read.
     static func holdWithLot(_ db: Database, workspaceId: WorkspaceID, attemptId: AttemptID) throws -> (Hold, Lot?)? {

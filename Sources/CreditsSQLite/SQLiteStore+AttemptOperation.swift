@@ -94,13 +94,8 @@ extension SQLiteStore {
 
 extension SQLiteCallRows {
     /// The attempt columns prefixed with `a.` and the hold columns with `h.`, for joins.
-    static let attemptQualifiedColumns = qualified(attemptColumns, "a")
-    static let holdQualifiedColumns = qualified(SQLiteRows.holdColumns, "h")
-
-    private static func qualified(_ columns: String, _ table: String) -> String {
-        columns.split(separator: ",").map { table + "." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-            .joined(separator: ", ")
-    }
+    static let attemptQualifiedColumns = SQLiteRows.qualified(attemptColumns, "a")
+    static let holdQualifiedColumns = SQLiteRows.qualified(SQLiteRows.holdColumns, "h")
 
     /// A usage rollup row; nil for an outcome this version does not know.
     static func usageRow(_ row: Columns) -> UsageRollupRow? {

@@ -10,6 +10,11 @@ struct Bench: AsyncParsableCommand {
 
 /// Figures shared by the benchmarks.
 enum BenchFigures {
+    /// Operations per group commit, to one decimal.
+    static func meanBatch(_ committed: (batches: Int, operations: Int)) -> Double {
+        rounded(Double(committed.operations) / Double(max(1, committed.batches)), 1)
+    }
+
     /// The `fraction` quantile of `values` (sorted inside), in the values' unit.
     static func quantile(_ values: [Double], _ fraction: Double) -> Double {
         guard !values.isEmpty else { return 0 }

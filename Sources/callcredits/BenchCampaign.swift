@@ -77,8 +77,7 @@ struct BenchCampaign: AsyncParsableCommand {
             if let batches = (store as? SQLiteStore)?.groupCommitStatistics {
                 // Over the whole command (setup and the final reads included): operations per group commit.
                 figures["batches"] = batches.batches
-                figures["mean_batch"] = BenchFigures.rounded(
-                    Double(batches.operations) / Double(max(1, batches.batches)), 1)
+                figures["mean_batch"] = BenchFigures.meanBatch(batches)
             }
             return figures.merging(cpuFigures) { first, _ in first }
         }

@@ -48,13 +48,12 @@ struct BenchLedger: AsyncParsableCommand {
             }
         }
         let cpuFigures = BenchFigures.cpuFigures(since: cpu)
-        let meanBatch = Double(batches.operations) / Double(max(1, batches.batches))
         let fsyncAfter = try BenchFigures.fsyncMilliseconds(folder: folder.isEmpty ? "." : folder)
         try BenchFigures.printJSONLine(
             run.figures(backend: "sqlite", concurrency: concurrency, seconds: seconds).merging([
                 "fsync_ms": BenchFigures.rounded(BenchFigures.quantile([fsyncBefore, fsyncAfter], 0.5), 3),
                 "fsync_ms_before_after": [BenchFigures.rounded(fsyncBefore, 3), BenchFigures.rounded(fsyncAfter, 3)],
-                "mean_batch": BenchFigures.rounded(meanBatch, 1),
+                "mean_batch": BenchFigures.meanBatch(batches),
                 "batches_per_flush": BenchFigures.rounded(Double(batches.batches) / Double(max(1, flushes)), 2),
                 "wal_checkpoints": checkpoints.checkpoints,
                 "wal_checkpoints_by_writer": checkpoints.byWriter,

@@ -20,7 +20,7 @@ enum PostgresLedgerBench {
             run.figures(backend: "postgres", concurrency: concurrency, seconds: seconds).merging([
                 "fsync_ms": BenchFigures.rounded(fsyncMs, 3),
                 "fsync_source": fsyncSource,
-                "mean_batch": BenchFigures.rounded(Double(batches.operations) / Double(max(1, batches.batches)), 1),
+                "mean_batch": BenchFigures.meanBatch(batches),
                 "durability":
                     "PostgreSQL fsync=on, synchronous_commit=on, group commit: one transaction per batch of up to "
                     + "\(PostgresStore.ledgerBatchMax) operations of a workspace (acknowledged after COMMIT)",

@@ -19,6 +19,37 @@ struct LedgerRulesTests {
             expiresAt: expiresIn.map { now.addingTimeInterval($0) }, createdAt: now.addingTimeInterval(-createdAgo))
     }
 
+    @Test("a coalesced change names each lot and hold once, in its last version; inserted then changed is inserted")
+    func coalescedChange() {
+        func hold(_ attempt: String, _ state: HoldState) -> Hold {
+            Hold(
+                id: "h_\(attempt)", workspaceId: "ws_1", walletId: "wal_pool", lotId: "l1", attemptId: attempt,
+                state: state, createdAt: now, expiresAt: now.addingTimeInterval(60))
+        }
+        var spent = lot("l1", remaining: 5)
+        spent.remaining = Credits(4)
+        spent.held = Credits(1)
+        var returned = spent
+        returned.remaining = Credits(5)
+        returned.held = .zero
+        let granted = lot("l2", remaining: 3)
+        var grantedThenSpent = granted
+        grantedThenSpent.remaining = Credits(2)
+        var change = LedgerChange()
+        change.insertedLots = [granted]
+        change.updatedLots = [spent, grantedThenSpent, returned]
+        change.insertedHolds = [hold("new", .held)]
+        change.updatedHolds = [hold("old", .held), hold("new", .captured), hold("old", .released)]
+        let coalesced = change.coalesced()
+        #expect(coalesced.insertedLots == [grantedThenSpent])
+        #expect(coalesced.updatedLots == [returned])
+        #expect(coalesced.insertedHolds == [hold("new", .captured)])
+        #expect(coalesced.updatedHolds == [hold("old", .released)])
+        #expect(coalesced.entries == change.entries)
+        // A change that names every row once is left as it is.
+        #expect(coalesced.coalesced() == coalesced)
+    }
+
     @Test("the same attempt id from another wallet is an idempotency conflict")
     func attemptFromOtherWallet() throws {
         let command = HoldCommand(workspaceId: "ws_1", walletId: "wal_pool", attemptId: "a")

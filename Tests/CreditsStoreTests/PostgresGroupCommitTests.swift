@@ -26,6 +26,13 @@ struct PostgresGroupCommitTests {
         }
     }
 
+    /// The first column of `query`'s first row as an Int64 (nil without rows), read on a connection of `client`.
+    func int64(_ query: PostgresQuery, store: PostgresStore, on client: PostgresClient) async throws -> Int64? {
+        try await client.withConnection { connection in
+            try await store.rows(query, on: connection).first?.decode(Int64.self)
+        }
+    }
+
     func code(_ outcome: Result<HoldResult, any Error>) -> RefusalCode? {
         guard case .failure(let error) = outcome else { return nil }
         return (error as? LedgerRefusal)?.code
@@ -139,17 +146,10 @@ struct PostgresGroupCommitTests {
                 try await store.hold(HoldCommand(workspaceId: workspace, walletId: created.pool.id, attemptId: attempt))
             }
             // The drains' pool has one connection: the drain's statements are visible to the next query's session.
-            func preparedHere() async throws -> Int64 {
-                try await store.ledgerClient.withConnection { connection in
-                    var count: Int64 = 0
-                    for try await value in try await connection.query(
-                        "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'callcredits_ledger_batch_%'",
-                        logger: PostgresTestDatabase.storeLogger
-                    ).decode(Int64.self) {
-                        count = value
-                    }
-                    return count
-                }
+            func preparedHere() async throws -> Int64? {
+                try await int64(
+                    "SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'callcredits_ledger_batch_%'",
+                    store: store, on: store.ledgerClient)
             }
             _ = try await hold("a")
             _ = try await store.capture(workspaceId: workspace, attemptId: "a")
@@ -291,21 +291,14 @@ struct PostgresGroupCommitTests {
             _ = try await store.createAttempts(
                 workspaceId: workspace, [NewAttempt(id: "a1", walletId: created.pool.id, phoneNumber: "+14155550100")])
             // The store's other pool has one connection here, so every single ledger change runs on it.
-            func writeExecutions() async throws -> Int64 {
-                try await store.client.withConnection { connection in
-                    var count: Int64 = -1
-                    for try await value in try await connection.query(
-                        """
-                        SELECT coalesce(sum(generic_plans + custom_plans), 0)::int8 FROM pg_prepared_statements
-                        WHERE name = 'callcredits_ledger_batch_write'
-                        """, logger: PostgresTestDatabase.storeLogger
-                    ).decode(Int64.self) {
-                        count = value
-                    }
-                    return count
-                }
+            func writeExecutions() async throws -> Int64? {
+                try await int64(
+                    """
+                    SELECT coalesce(sum(generic_plans + custom_plans), 0)::int8 FROM pg_prepared_statements
+                    WHERE name = 'callcredits_ledger_batch_write'
+                    """, store: store, on: store.client)
             }
-            let before = try await writeExecutions()
+            let before = try #require(try await writeExecutions())
             let dialed = try await store.startDialing(DialCommand(workspaceId: workspace, attemptId: "a1"))
             #expect(dialed.ledgerAction == .hold)
             let connected = try await store.applyEvent(
